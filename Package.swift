@@ -1,0 +1,106 @@
+// swift-tools-version:6.0
+// boundary-client-agent: a Linux implementation of Boundary's Client Agent.
+// Layout (see docs/architecture.md): one folder per process under Sources/, shared code in
+// library targets named for what they hold, C modules start with `C`.
+import PackageDescription
+
+let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
+let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
+let nioWebSocket = Target.Dependency.product(name: "NIOWebSocket", package: "swift-nio")
+let nioTLS = Target.Dependency.product(name: "NIOTLS", package: "swift-nio")
+let nioEmbedded = Target.Dependency.product(name: "NIOEmbedded", package: "swift-nio")
+let nioSSL = Target.Dependency.product(name: "NIOSSL", package: "swift-nio-ssl")
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
+let x509 = Target.Dependency.product(name: "X509", package: "swift-certificates")
+
+let package = Package(
+    name: "boundary-client-agent",
+    products: [
+        .executable(name: "boundary-agent-helper", targets: ["privileged-helper"]),
+        .executable(name: "boundary-agent-dns", targets: ["dns-worker"]),
+        .executable(name: "boundary-agent-proxy", targets: ["proxy-worker"]),
+        .executable(name: "boundary-agent", targets: ["cli"]),
+        .executable(name: "boundary-dev-controller", targets: ["dev-controller"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+    ],
+    targets: [
+        // --- C layer: what Swift cannot import directly.
+        .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
+        .systemLibrary(name: "CCap", pkgConfig: "libcap", providers: [.apt(["libcap-dev"])]),
+        .systemLibrary(name: "CNftables", pkgConfig: "libnftables", providers: [.apt(["libnftables-dev"])]),
+        .target(name: "CPrivSep"),
+
+        // --- Shared libraries.
+        // Foundation-free JSON value, parser and encoder (helper state file, controller API, local API).
+        .target(name: "JSON"),
+        // Syscall wrappers, fd passing, spawn, privilege drop, seccomp profiles, peer credentials, sock_diag.
+        .target(name: "PrivSep", dependencies: ["CSeccomp", "CCap", "CPrivSep"]),
+        // Framed helper <-> worker and worker <-> worker messages; the request table's vocabulary.
+        .target(name: "AgentIPC", dependencies: ["PrivSep"]),
+        // The HCL configuration file: parser, model with defaults, validation (`file:line:col: message`).
+        .target(name: "AgentConfig"),
+        // Shared worker plumbing: logging bootstrap, NIO glue around PrivSep.
+        .target(name: "AgentCore", dependencies: ["PrivSep", "AgentIPC", "AgentConfig", nioCore, nioPosix, logging]),
+        // DNS wire codec (RFC 1035, 3596, 6891) on ByteBuffer.
+        .target(name: "DNSCodec", dependencies: [nioCore]),
+        // The DNS server: serving, alias views, forwarding, cache.
+        .target(
+            name: "DNSService",
+            dependencies: ["DNSCodec", "PrivSep", "AgentIPC", "AgentConfig", nioCore, nioPosix, logging]),
+        // Boundary wire formats: base58, protobuf messages, controller JSON resources and errors.
+        .target(name: "BoundaryWire", dependencies: ["JSON"]),
+        // Boundary client: controller HTTP API and the worker data plane (TLS 1.3 + WebSocket).
+        .target(
+            name: "BoundaryAPI",
+            dependencies: [
+                "BoundaryWire", "JSON", nioCore, nioPosix, nioHTTP1, nioWebSocket, nioTLS, nioSSL, crypto, logging,
+            ]),
+        // Local API shapes shared by the broker and the CLI (status, sessions, tokens, explain).
+        .target(name: "AgentAPI", dependencies: ["JSON"]),
+        // The session broker: tokens, alias views, addresses, sessions, transparent proxy, local API.
+        .target(
+            name: "Broker",
+            dependencies: [
+                "BoundaryAPI", "BoundaryWire", "AgentAPI", "AgentIPC", "AgentConfig", "AgentCore", "PrivSep", "JSON",
+                "DNSCodec", nioCore, nioPosix, nioHTTP1, logging,
+            ]),
+
+        // --- Processes.
+        .executableTarget(
+            name: "privileged-helper", dependencies: ["PrivSep", "AgentIPC", "AgentConfig", "JSON", "CNftables"]),
+        .executableTarget(
+            name: "dns-worker", dependencies: ["DNSService", "AgentCore", "AgentIPC", "AgentConfig", "PrivSep"]),
+        .executableTarget(
+            name: "proxy-worker", dependencies: ["Broker", "AgentCore", "AgentIPC", "AgentConfig", "PrivSep"]),
+        .executableTarget(name: "cli", dependencies: ["AgentAPI", "JSON", "BoundaryWire", "CPrivSep", argumentParser]),
+        .executableTarget(
+            name: "dev-controller",
+            dependencies: [
+                "BoundaryWire", "JSON", nioCore, nioPosix, nioHTTP1, nioWebSocket, nioTLS, nioSSL, crypto, x509,
+                logging,
+            ]),
+
+        // --- Unit tests (`swift test`). Integration tests live in Tests/integration and run real binaries.
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "AgentConfigTests", dependencies: ["AgentConfig"]),
+        .testTarget(name: "PrivSepTests", dependencies: ["PrivSep", "AgentIPC"]),
+        .testTarget(name: "DNSCodecTests", dependencies: ["DNSCodec", nioCore]),
+        .testTarget(name: "DNSServiceTests", dependencies: ["DNSService", "DNSCodec", nioCore, nioPosix, nioEmbedded]),
+        .testTarget(name: "BoundaryWireTests", dependencies: ["BoundaryWire", "JSON"]),
+        .testTarget(
+            name: "BoundaryAPITests",
+            dependencies: ["BoundaryAPI", "BoundaryWire", "JSON", nioCore, nioPosix, nioEmbedded, nioSSL, crypto, x509]
+        ),
+        .testTarget(name: "BrokerTests", dependencies: ["Broker", "AgentAPI", "JSON", nioCore, nioEmbedded]),
+    ]
+)

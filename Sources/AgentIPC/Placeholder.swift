@@ -1,0 +1,2 @@
+// Placeholder: this module is filled by its own issue.
+enum AgentIPCModule {}

@@ -1,0 +1,4 @@
+#define _GNU_SOURCE
+#include "cprivsep.h"
+
+int cps_version(void) { return 1; }

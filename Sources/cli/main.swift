@@ -1,0 +1,2 @@
+// Placeholder main: filled by its own issue.
+print("cli: not implemented yet")

@@ -1,0 +1,2 @@
+// Placeholder main: filled by its own issue.
+print("proxy-worker: not implemented yet")
