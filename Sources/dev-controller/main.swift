@@ -1,2 +1,2 @@
-// Placeholder main: filled by its own issue.
-print("dev-controller: not implemented yet")
+// boundary-dev-controller: filled by issue 3 (API by the control-plane work, worker by the data-plane work).
+print("boundary-dev-controller: not implemented yet")
