@@ -75,6 +75,14 @@ let package = Package(
                 "DNSCodec", nioCore, nioPosix, nioHTTP1, logging,
             ]),
 
+        // The Boundary-compatible dev controller and worker (demo and tests only; not part of the agent).
+        .target(
+            name: "DevController",
+            dependencies: [
+                "BoundaryWire", "JSON", nioCore, nioPosix, nioHTTP1, nioWebSocket, nioTLS, nioSSL, crypto, x509,
+                logging,
+            ]),
+
         // --- Processes.
         .executableTarget(
             name: "privileged-helper", dependencies: ["PrivSep", "AgentIPC", "AgentConfig", "JSON", "CNftables"]),
@@ -83,12 +91,7 @@ let package = Package(
         .executableTarget(
             name: "proxy-worker", dependencies: ["Broker", "AgentCore", "AgentIPC", "AgentConfig", "PrivSep"]),
         .executableTarget(name: "cli", dependencies: ["AgentAPI", "JSON", "BoundaryWire", "CPrivSep", argumentParser]),
-        .executableTarget(
-            name: "dev-controller",
-            dependencies: [
-                "BoundaryWire", "JSON", nioCore, nioPosix, nioHTTP1, nioWebSocket, nioTLS, nioSSL, crypto, x509,
-                logging,
-            ]),
+        .executableTarget(name: "dev-controller", dependencies: ["DevController", argumentParser, logging]),
 
         // --- Unit tests (`swift test`). Integration tests live in Tests/integration and run real binaries.
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
@@ -101,6 +104,9 @@ let package = Package(
             name: "BoundaryAPITests",
             dependencies: ["BoundaryAPI", "BoundaryWire", "JSON", nioCore, nioPosix, nioEmbedded, nioSSL, crypto, x509]
         ),
+        .testTarget(
+            name: "DevControllerTests",
+            dependencies: ["DevController", "BoundaryAPI", "BoundaryWire", "JSON", nioCore, nioPosix, nioSSL]),
         .testTarget(name: "BrokerTests", dependencies: ["Broker", "AgentAPI", "JSON", nioCore, nioEmbedded]),
     ]
 )

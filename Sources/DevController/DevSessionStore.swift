@@ -16,7 +16,7 @@ import Synchronization
 /// - each connection is authorised against `connectionLimit` (-1 = unlimited);
 /// - cancel moves `pending`/`active` to `canceling` (then `terminated` once no connection is open);
 /// - past `expiration` a session is dead for every purpose.
-final class DevSessionStore: Sendable {
+public final class DevSessionStore: Sendable {
     enum Status: String, Sendable {
         case pending, active, canceling, terminated
     }

@@ -1,0 +1,2 @@
+// Placeholder: tests arrive with the module they cover.
+enum DevControllerTestsPlaceholder {}
