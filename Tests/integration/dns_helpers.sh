@@ -50,7 +50,7 @@ start_dns() {
     local ns=$1 dir=$2
     shift 2
     mkfifo "$dir/dns.in"
-    in_ns "$ns" "$BCA_BIN/dns-test-server" --udp "$DNS_V4:53" --tcp "$DNS_V4:53" --udp "[$DNS_V6]:53" \
+    ip netns exec "$ns" "$BCA_BIN/dns-test-server" --udp "$DNS_V4:53" --tcp "$DNS_V4:53" --udp "[$DNS_V6]:53" \
         --tcp "[$DNS_V6]:53" "$@" <"$dir/dns.in" >"$dir/dns.out" 2>&1 &
     DNS_PID=$!
     exec 7>"$dir/dns.in"
@@ -67,4 +67,12 @@ dns_counter() {
     dns_cmd counters
     wait_for 5 test "$(grep -c '^counters' "$DNS_DIR/dns.out")" -gt "$before"
     grep '^counters' "$DNS_DIR/dns.out" | tail -1 | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+
+# stop_dns DIR: stops the server started by start_dns and waits until its port is free.
+stop_dns() {
+    exec 7>&-
+    kill "$DNS_PID" 2>/dev/null
+    wait_for 5 sh -c "! kill -0 $DNS_PID 2>/dev/null"
+    rm -f "$1/dns.in"
 }

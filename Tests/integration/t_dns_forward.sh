@@ -40,18 +40,13 @@ assert_contains "with EDNS 4096 the answer fits UDP" "ANSWER: 40" "$out"
 assert_not_contains "no TCP fallback needed" "Truncated" "$out"
 
 # Reload-free second server pointed at dnsmasq after a dead one, over TCP from the client.
-dns_cmd quit
-wait_for 5 sh -c "! kill -0 $DNS_PID 2>/dev/null"
-exec 7>&-
-rm -f "$DNS_DIR/dns.in"
+stop_dns "$DNS_DIR"
 start_dns $NS "$DNS_DIR" --upstream 127.0.0.3:5399 --upstream 127.0.0.2:5302 --timeout-ms 2000
 out=$(in_ns $NS dig @$DNS_V6 +tcp +time=3 +tries=1 only.dnsmasq.test A)
 assert_contains "dnsmasq answers when the first is dead (client over TCP, v6)" "192.0.2.77" "$out"
 
 # All dead: SERVFAIL, within the 1 s timeout, never silence.
-exec 7>&-
-kill $DNS_PID
-rm -f "$DNS_DIR/dns.in"
+stop_dns "$DNS_DIR"
 start_dns $NS "$DNS_DIR" --upstream 127.0.0.3:5399 --upstream 127.0.0.4:5399 --timeout-ms 1000
 start=$(date +%s%N)
 out=$(in_ns $NS dig @$DNS_V4 +time=5 +tries=1 www.example.test A)
@@ -61,9 +56,7 @@ check "SERVFAIL within dns_request_timeout (${took} ms)" test $took -le 1500
 # Blackholed upstream (a socket that never answers): SERVFAIL at the timeout.
 in_ns $NS python3 -c 'import socket,time; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.5",5399)); time.sleep(30)' &
 on_exit "kill $! 2>/dev/null"
-exec 7>&-
-kill $DNS_PID
-rm -f "$DNS_DIR/dns.in"
+stop_dns "$DNS_DIR"
 start_dns $NS "$DNS_DIR" --upstream 127.0.0.5:5399 --timeout-ms 1000
 sleep 0.3
 start=$(date +%s%N)

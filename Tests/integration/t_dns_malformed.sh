@@ -57,7 +57,7 @@ def tcp(packet, wait):
 def rcode(answer):
     code = answer[3] & 0x0F
     # Extended RCODE: the OPT's TTL high byte (BADVERS = 16).
-    if len(answer) >= 23 and answer[-11:-9] == b"\x00\x29":
+    if len(answer) >= 23 and answer[-10:-8] == b"\x00\x29":
         code |= answer[-6] << 4
     return code
 

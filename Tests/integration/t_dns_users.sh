@@ -47,20 +47,14 @@ out=$(as bca-u2 dig @$DNS_V4 +time=2 +tries=1 +short web.boundary.dev A)
 assert_eq "bca-u2 now has it" "100.64.0.6" "$out"
 
 # A caching stub (a uid in the union list) gets the union of views.
-dns_cmd quit
-wait_for 5 sh -c "! kill -0 $DNS_PID 2>/dev/null"
-exec 7>&-
-rm -f "$DNS_DIR/dns.in"
+stop_dns "$DNS_DIR"
 start_dns $NS "$DNS_DIR" --upstream 127.0.0.1:5301 --union "$U2" --view "$U1:web.boundary.dev=100.64.0.5"
 out=$(as bca-u2 dig @$DNS_V4 +time=2 +tries=1 +short web.boundary.dev A)
 assert_eq "a union uid gets the union of views" "100.64.0.5" "$out"
 assert_contains "reported with the unknown uid" "aliasQueried uid=4294967295 alias=web.boundary.dev" "$(cat "$DNS_DIR/dns.out")"
 
 # A fallback user's unknown name is asked of the broker, which answers it.
-dns_cmd quit
-wait_for 5 sh -c "! kill -0 $DNS_PID 2>/dev/null"
-exec 7>&-
-rm -f "$DNS_DIR/dns.in"
+stop_dns "$DNS_DIR"
 start_dns $NS "$DNS_DIR" --upstream 127.0.0.1:5301 --fallback "$U1" --resolve "db.corp=100.64.0.9"
 out=$(as bca-u1 dig @$DNS_V4 +time=2 +tries=1 +short db.corp A)
 assert_eq "fallback user: the broker's answer" "100.64.0.9" "$out"
