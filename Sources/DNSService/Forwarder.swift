@@ -114,8 +114,12 @@ final class Forwarder {
             return nil
         }
         let timeout = UInt64(max(0, engine.configuration.requestTimeout.nanoseconds))
+        // A copy of its own: the message is a slice of NIO's receive buffer, which must not stay pinned (and
+        // patching the ID into a shared slice would copy anyway).
+        var query = engine.allocator.buffer(capacity: message.readableBytes)
+        query.writeImmutableBuffer(message)
         let pending = PendingForward(
-            query: message, info: info, nameLength: engine.name.count, origin: origin, deadline: now + timeout)
+            query: query, info: info, nameLength: engine.name.count, origin: origin, deadline: now + timeout)
         pending.slot = active.count
         active.append(pending)
         origin.sink.pendingStarted()

@@ -217,3 +217,21 @@ final class SocketOwnerLookupTests: XCTestCase {
         }
     }
 }
+
+final class OwnerCacheTests: XCTestCase {
+    func testEntriesExpireAndDistinguishAddresses() throws {
+        var cache = OwnerCache()
+        let a = try SocketAddress(ipAddress: "127.0.0.1", port: 4000)
+        let b = try SocketAddress(ipAddress: "127.0.0.1", port: 4001)
+        let c = try SocketAddress(ipAddress: "::1", port: 4000)
+        cache.store(a, uid: 1000, until: 100)
+        cache.store(c, uid: nil, until: 100)
+        XCTAssertEqual(cache.lookup(a, now: 50), .some(1000))
+        XCTAssertEqual(cache.lookup(c, now: 50), .some(nil))  // cached "nobody's"
+        XCTAssertNil(cache.lookup(b, now: 50))
+        XCTAssertNil(cache.lookup(a, now: 100))
+        cache.store(a, uid: 1000, until: 200)
+        cache.removeAll()
+        XCTAssertNil(cache.lookup(a, now: 150))
+    }
+}
