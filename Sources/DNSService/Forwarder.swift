@@ -273,6 +273,7 @@ final class Forwarder {
     }
 
     private func handleAnswer(_ pending: PendingForward, message: ByteBuffer, overTCP: Bool) {
+        guard pending.stage == (overTCP ? .tcp : .udp) else { return }
         pending.loadName(into: engine.name)
         engine.ttlOffsets.removeAll(keepingCapacity: true)
         let collectTTLs = engine.cache.capacity > 0
@@ -346,6 +347,11 @@ final class Forwarder {
                         return
                     }
                     pending.tcpChannel = channel
+                    guard channel.isActive else {
+                        forwarder.tcpClosed(pending, channel: channel)
+                        forwarder.engine.endOfBatch()
+                        return
+                    }
                     var framed = channel.allocator.buffer(capacity: pending.query.readableBytes + 2)
                     framed.writeInteger(UInt16(pending.query.readableBytes))
                     framed.writeImmutableBuffer(pending.query)
@@ -358,7 +364,9 @@ final class Forwarder {
     }
 
     func tcpClosed(_ pending: PendingForward, channel: Channel) {
-        guard pending.stage == .tcp, pending.tcpChannel == nil || pending.tcpChannel === channel else { return }
+        // Only the connection this attempt is waiting on counts: `detach` clears `tcpChannel` before it
+        // closes a finished one, whose channelInactive then arrives here and must change nothing.
+        guard pending.stage == .tcp, pending.tcpChannel === channel else { return }
         pending.tcpChannel = nil
         attemptFailed(pending, reason: "TCP connection closed before the answer")
     }
