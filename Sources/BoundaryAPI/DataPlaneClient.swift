@@ -252,3 +252,22 @@ public final class DataPlaneClient: Sendable {
         return .now() + .nanoseconds(remaining)
     }
 }
+
+extension DataPlaneCredentials {
+    /// The data-plane part of a decoded `authorization_token`.
+    public init(_ data: SessionAuthorizationData) {
+        self.init(
+            sessionID: data.sessionID, certificateDER: data.certificate, privateKey: data.privateKey,
+            expiration: data.expiration)
+    }
+}
+
+extension WorkerAddress {
+    /// A session's `worker_info` addresses in the controller's order (it shuffles them already);
+    /// empty entries are skipped.
+    public static func list(from data: SessionAuthorizationData) throws(DataPlaneError) -> [WorkerAddress] {
+        var out: [WorkerAddress] = []
+        for info in data.workerInfo where !info.address.isEmpty { out.append(try WorkerAddress(parsing: info.address)) }
+        return out
+    }
+}

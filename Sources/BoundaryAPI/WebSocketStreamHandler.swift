@@ -230,6 +230,9 @@ final class WebSocketStreamHandler: ChannelDuplexHandler, RemovableChannelHandle
                 error = .connectionLost("closed without a WebSocket close frame")
             }
         }
+        // The worker cuts every stream at expiry without a close frame (its context deadline); when
+        // that races our own timer, report what it is.
+        if case .connectionLost = error, let deadline, deadline <= .now() { error = .sessionExpired }
         outcomePromise.succeed(DataPlaneOutcome(error: error, bytesUp: bytesUp, bytesDown: bytesDown))
     }
 }
