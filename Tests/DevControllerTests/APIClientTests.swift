@@ -440,6 +440,27 @@ final class APIClientTests: XCTestCase {
         XCTAssertEqual(unknown?.httpStatus, 404)
     }
 
+    func testExpiredSessionReadsAsTerminated() async throws {
+        try await harness.admin(
+            .POST, "/admin/targets",
+            ["id": "ttcp_short00001", "name": "short", "address": "127.0.0.1", "port": 22, "max_seconds": 1])
+        let (token, _) = try await harness.login()
+        let client = try harness.client()
+        let auth = try await client.authorizeSession(target: "ttcp_short00001", token: token).authorization
+        let expiration = try XCTUnwrap(auth.expiration).secondsSinceEpoch
+        XCTAssertEqual(expiration - Timestamp.now().secondsSinceEpoch, 1, accuracy: 0.5)
+        let fresh = try await client.readSession(id: auth.sessionID, token: token)
+        XCTAssertEqual(fresh.status, "pending")
+        try await Task.sleep(nanoseconds: 1_200_000_000)
+        let expired = try await client.readSession(id: auth.sessionID, token: token)
+        XCTAssertEqual(expired.status, "terminated")
+        XCTAssertEqual(expired.terminationReason, "timed out")
+        XCTAssertFalse(expired.isLive)
+        // Cancelling a dead session is not an error: it comes back as it is.
+        let canceled = try await client.cancelSession(id: auth.sessionID, version: nil, token: token)
+        XCTAssertEqual(canceled.status, "terminated")
+    }
+
     // MARK: - Faults and transport
 
     func testResponseCapAndUnknownMembers() async throws {
