@@ -92,6 +92,10 @@ let package = Package(
             name: "proxy-worker", dependencies: ["Broker", "AgentCore", "AgentIPC", "AgentConfig", "PrivSep"]),
         .executableTarget(name: "cli", dependencies: ["AgentAPI", "JSON", "BoundaryWire", "CPrivSep", argumentParser]),
         .executableTarget(name: "dev-controller", dependencies: ["DevController", argumentParser, logging]),
+        // Test/benchmark tool for the data plane (dev worker, splice proxy, echo pump); not shipped.
+        .executableTarget(
+            name: "dataplane-check",
+            dependencies: ["DevController", "BoundaryAPI", "BoundaryWire", nioCore, nioPosix, logging]),
 
         // --- Unit tests (`swift test`). Integration tests live in Tests/integration and run real binaries.
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
