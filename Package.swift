@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "BoundaryAPI",
             dependencies: [
-                "BoundaryWire", "JSON", nioCore, nioPosix, nioHTTP1, nioWebSocket, nioTLS, nioSSL, crypto, logging,
+                "BoundaryWire", "JSON", nioCore, nioPosix, nioHTTP1, nioWebSocket, nioTLS, nioSSL, logging,
             ]),
         // Local API shapes shared by the broker and the CLI (status, sessions, tokens, explain).
         .target(name: "AgentAPI", dependencies: ["JSON"]),
@@ -92,6 +92,10 @@ let package = Package(
             name: "proxy-worker", dependencies: ["Broker", "AgentCore", "AgentIPC", "AgentConfig", "PrivSep"]),
         .executableTarget(name: "cli", dependencies: ["AgentAPI", "JSON", "BoundaryWire", "CPrivSep", argumentParser]),
         .executableTarget(name: "dev-controller", dependencies: ["DevController", argumentParser, logging]),
+        // Test/benchmark tool for the data plane (dev worker, splice proxy, echo pump); not shipped.
+        .executableTarget(
+            name: "dataplane-check",
+            dependencies: ["DevController", "BoundaryAPI", "BoundaryWire", nioCore, nioPosix, logging]),
         // Test/benchmark only: runs DNSServer unsandboxed on addresses it binds itself (Tests/integration/t_dns_*).
         .executableTarget(
             name: "dns-test-server", dependencies: ["DNSService", "DNSCodec", nioCore, nioPosix, logging],
