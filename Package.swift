@@ -106,7 +106,9 @@ let package = Package(
         .testTarget(name: "AgentConfigTests", dependencies: ["AgentConfig"]),
         .testTarget(name: "PrivSepTests", dependencies: ["PrivSep", "AgentIPC"]),
         .testTarget(name: "DNSCodecTests", dependencies: ["DNSCodec", nioCore]),
-        .testTarget(name: "DNSServiceTests", dependencies: ["DNSService", "DNSCodec", nioCore, nioPosix, nioEmbedded]),
+        .testTarget(
+            name: "DNSServiceTests",
+            dependencies: ["DNSService", "DNSCodec", "AgentConfig", nioCore, nioPosix, nioEmbedded]),
         .testTarget(name: "BoundaryWireTests", dependencies: ["BoundaryWire", "JSON"]),
         .testTarget(
             name: "BoundaryAPITests",

@@ -78,8 +78,9 @@ struct AliasIndex {
             }
             let wire = name.lowercased.wire
             hasher.combine(wire)
-            hasher.combine(entry.ipv4)
-            hasher.combine(entry.ipv6)
+            hasher.combine(entry.ipv4?.value)
+            hasher.combine(entry.ipv6?.high)
+            hasher.combine(entry.ipv6?.low)
             normalized.append((wire, entry))
         }
         let fingerprint = hasher.finalize()
@@ -93,7 +94,9 @@ struct AliasIndex {
         indices.reserveCapacity(normalized.count)
         for (wire, entry) in normalized {
             let index = findOrInsert(wire: wire, alias: entry.name)
-            let owner = Owner(uid: uid, ipv4: entry.ipv4, ipv6: entry.ipv6, lastReported: 0)
+            let owner = Owner(
+                uid: uid, ipv4: entry.ipv4.map { IPv4Address($0.value) },
+                ipv6: entry.ipv6.map { IPv6Address(high: $0.high, low: $0.low) }, lastReported: 0)
             if let position = self.owner(of: index, uid: uid) {
                 self.entries[Int(index)].owners[position] = owner  // a repeated name: the last one wins
             } else {

@@ -1,3 +1,4 @@
+import AgentConfig
 import NIOCore
 
 /// Everything the DNS server needs from the agent's configuration, as plain values. The dns worker maps
@@ -74,5 +75,17 @@ public struct DNSServerConfiguration: Sendable, Equatable {
         let share = requestTimeout.nanoseconds / Int64(max(1, upstreams.count + 1))
         return .nanoseconds(
             min(max(share, TimeAmount.milliseconds(250).nanoseconds), TimeAmount.seconds(2).nanoseconds))
+    }
+
+    /// The DNS-related settings of the agent's configuration. `systemUpstreams` are the resolvers the system
+    /// had before us (from the helper, our own addresses already removed); `override_upstream_dns_servers`
+    /// replaces them when set. Entries that do not make a socket address are skipped.
+    public init(agent: AgentConfiguration, systemUpstreams: [UpstreamServer]) {
+        self.init()
+        let servers = agent.overrideUpstreamDNSServers.isEmpty ? systemUpstreams : agent.overrideUpstreamDNSServers
+        upstreams = servers.compactMap { try? SocketAddress(ipAddress: $0.address.description, port: Int($0.port)) }
+        let (seconds, attoseconds) = agent.dnsRequestTimeout.components
+        requestTimeout = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        cacheSize = max(0, agent.dnsCacheSize)
     }
 }

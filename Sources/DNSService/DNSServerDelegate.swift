@@ -1,3 +1,4 @@
+import AgentConfig
 import DNSCodec
 
 /// What the DNS server tells the session broker (the dns → broker half of the IPC vocabulary). Called on
@@ -15,16 +16,24 @@ public protocol DNSServerDelegate: AnyObject {
     func resolveRequest(requestID: UInt64, uid: UInt32, name: String)
 }
 
-/// One alias in a user's view: the alias value and the local addresses the broker assigned to it.
+/// One alias in a user's view: the alias value and the local addresses the broker assigned to it (the
+/// agent's address types from `AgentConfig`; the codec has wire twins with the same representation).
 public struct AliasEntry: Sendable, Hashable {
     /// The alias value (a DNS name; case and a trailing dot do not matter).
     public var name: String
-    public var ipv4: IPv4Address?
-    public var ipv6: IPv6Address?
+    public var ipv4: AgentConfig.IPv4Address?
+    public var ipv6: AgentConfig.IPv6Address?
 
-    public init(name: String, ipv4: IPv4Address?, ipv6: IPv6Address?) {
+    public init(name: String, ipv4: AgentConfig.IPv4Address?, ipv6: AgentConfig.IPv6Address?) {
         self.name = name
         self.ipv4 = ipv4
         self.ipv6 = ipv6
+    }
+
+    /// The same from the codec's address values.
+    public init(name: String, ipv4: DNSCodec.IPv4Address?, ipv6: DNSCodec.IPv6Address?) {
+        self.name = name
+        self.ipv4 = ipv4.map { AgentConfig.IPv4Address(value: $0.value) }
+        self.ipv6 = ipv6.map { AgentConfig.IPv6Address(high: $0.high, low: $0.low) }
     }
 }

@@ -10,7 +10,7 @@ import NIOPosix
 /// nothing worked. Also runs the broker round trip for fallback users.
 final class Forwarder {
     unowned let engine: DNSEngine
-    private(set) var upstreams: [UpstreamServer] = []
+    private(set) var upstreams: [UpstreamResolver] = []
     /// UDP queries in flight, by socket serial << 16 | ID.
     private var inFlight: [UInt64: PendingForward] = [:]
     private var sockets: [UInt32: UpstreamSocket] = [:]
@@ -39,7 +39,7 @@ final class Forwarder {
     func setUpstreams(_ addresses: [SocketAddress]) {
         let old = upstreams
         upstreams = addresses.map { address in
-            old.first { $0.address == address } ?? UpstreamServer(address: address)
+            old.first { $0.address == address } ?? UpstreamResolver(address: address)
         }
         for server in old where !upstreams.contains(where: { $0 === server }) {
             server.closed = true
@@ -375,7 +375,7 @@ final class Forwarder {
 
     private static func key(_ serial: UInt32, _ id: UInt16) -> UInt64 { UInt64(serial) << 16 | UInt64(id) }
 
-    private func pickSocket(_ server: UpstreamServer) -> UpstreamSocket? {
+    private func pickSocket(_ server: UpstreamResolver) -> UpstreamSocket? {
         fillPool(server)
         guard !server.sockets.isEmpty else { return nil }
         return server.sockets[engine.random.next(below: server.sockets.count)]
@@ -390,7 +390,7 @@ final class Forwarder {
 
     /// Opens sockets until the pool has its target size (asynchronously; `waiting` queries go out when
     /// one is ready).
-    private func fillPool(_ server: UpstreamServer) {
+    private func fillPool(_ server: UpstreamResolver) {
         guard !server.closed else { return }
         let target = max(1, engine.configuration.upstreamSocketsPerServer)
         while server.sockets.count + server.opening < target {
@@ -418,7 +418,7 @@ final class Forwarder {
         }
     }
 
-    private func socketOpened(server: UpstreamServer, serial: UInt32, result: Result<Channel, Error>) {
+    private func socketOpened(server: UpstreamResolver, serial: UInt32, result: Result<Channel, Error>) {
         server.opening -= 1
         switch result {
         case .success(let channel):

@@ -172,9 +172,9 @@ final class LiveServerTests: XCTestCase {
         let delegate = RecordingDelegate()
         let server = try start(DNSServerConfiguration(upstreams: upstream.udpAddresses), delegate: delegate)
         delegate.answer = { [weak server] id, uid, name in
-            let known = name == "db.corp"
-            server?.resolveResult(
-                requestID: id, uid: uid, name: name, ipv4: known ? IPv4Address(100, 64, 0, 9) : nil, ipv6: nil)
+            // The broker's addresses are the agent's (AgentConfig) type; AliasEntry converts from the codec's.
+            let entry = AliasEntry(name: name, ipv4: name == "db.corp" ? IPv4Address(100, 64, 0, 9) : nil, ipv6: nil)
+            server?.resolveResult(requestID: id, uid: uid, name: name, ipv4: entry.ipv4, ipv6: entry.ipv6)
         }
         server.setFallbackUsers([me])
         try settle(server)

@@ -6,7 +6,7 @@ import NIOPosix
 /// accepts answers only from the upstream's address and port and reports ICMP unreachable as
 /// ECONNREFUSED (fast failover); each has its own kernel-chosen random port and is replaced after
 /// `upstreamSocketUses` queries, so ports keep changing (RFC 5452 §9.2).
-final class UpstreamServer {
+final class UpstreamResolver {
     let address: SocketAddress
     let label: String
     var sockets: [UpstreamSocket] = []
@@ -30,13 +30,13 @@ final class UpstreamServer {
 final class UpstreamSocket: BatchFlushable {
     let serial: UInt32
     let channel: Channel
-    unowned let server: UpstreamServer
+    unowned let server: UpstreamResolver
     var uses = 0
     var outstanding = 0
     var retired = false
     var flushScheduled = false
 
-    init(serial: UInt32, channel: Channel, server: UpstreamServer) {
+    init(serial: UInt32, channel: Channel, server: UpstreamResolver) {
         self.serial = serial
         self.channel = channel
         self.server = server
