@@ -10,20 +10,23 @@ import NIOPosix
 ///
 /// The worker main does, after the sandbox is up:
 /// ```swift
+/// var configuration = DNSServerConfiguration(agent: agentConfiguration, systemUpstreams: helperUpstreams)
+/// configuration.unionUIDs = [systemdResolveUID, nscdUID]   // optional: caching stubs (getpwnam before the sandbox)
 /// let server = try DNSServer.start(
 ///     group: group, udpFDs: [udp4, udp6], tcpFDs: [tcp4, tcp6],
-///     configuration: DNSServerConfiguration(upstreams: ..., requestTimeout: ..., cacheSize: ...),
-///     delegate: brokerLink, logger: logger).wait()
+///     configuration: configuration, delegate: brokerLink, logger: logger).wait()
 /// // broker → dns messages:
 /// server.setView(uid: uid, entries: entries)          // [] = no view (a paused user)
 /// server.setFallbackUsers(uids)
 /// server.resolveResult(requestID: id, uid: uid, name: name, ipv4: v4, ipv6: v6)
 /// server.flushCache()
 /// // helper → dns: SIGHUP reload, new system upstreams
-/// server.update(configuration: newConfiguration)
+/// server.update(configuration: DNSServerConfiguration(agent: reloaded, systemUpstreams: upstreams))
 /// // status
 /// server.counters().whenSuccess { counters in ... }
 /// ```
+/// Sockets the worker opens itself: NETLINK_SOCK_DIAG (one, for query owners), connected UDP sockets to each
+/// upstream (a pool, replaced as they are used) and a TCP connection per truncated upstream answer.
 public final class DNSServer: @unchecked Sendable {
     /// The uid reported for queries that could not be tied to one user (answered from the union of views).
     public static let unknownUID = UInt32.max
