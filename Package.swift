@@ -87,9 +87,11 @@ let package = Package(
         .executableTarget(
             name: "privileged-helper", dependencies: ["PrivSep", "AgentIPC", "AgentConfig", "JSON", "CNftables"]),
         .executableTarget(
-            name: "dns-worker", dependencies: ["DNSService", "AgentCore", "AgentIPC", "AgentConfig", "PrivSep"]),
+            name: "dns-worker",
+            dependencies: ["DNSService", "AgentCore", "AgentIPC", "AgentConfig", "PrivSep", nioCore, nioPosix, logging]),
         .executableTarget(
-            name: "proxy-worker", dependencies: ["Broker", "AgentCore", "AgentIPC", "AgentConfig", "PrivSep"]),
+            name: "proxy-worker",
+            dependencies: ["Broker", "AgentCore", "AgentIPC", "AgentConfig", "PrivSep", nioCore, nioPosix, logging]),
         .executableTarget(name: "cli", dependencies: ["AgentAPI", "JSON", "BoundaryWire", "CPrivSep", argumentParser]),
         .executableTarget(name: "dev-controller", dependencies: ["DevController", argumentParser, logging]),
 
