@@ -94,6 +94,11 @@ let package = Package(
             dependencies: ["Broker", "AgentCore", "AgentIPC", "AgentConfig", "PrivSep", nioCore, nioPosix, logging]),
         .executableTarget(name: "cli", dependencies: ["AgentAPI", "JSON", "BoundaryWire", "CPrivSep", argumentParser]),
         .executableTarget(name: "dev-controller", dependencies: ["DevController", argumentParser, logging]),
+        // Test-only: installs a worker's seccomp profile, serves, then makes a forbidden call
+        // (Tests/integration/t_sandbox_*.sh). Not installed.
+        .executableTarget(
+            name: "sandbox-probe", dependencies: ["PrivSep", "CPrivSep", "CSeccomp", nioCore, nioPosix],
+            path: "Tests/sandbox-probe"),
 
         // --- Unit tests (`swift test`). Integration tests live in Tests/integration and run real binaries.
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
