@@ -59,11 +59,18 @@ assert_eq "dig @v4 gets the upstream's answer" "192.0.2.7" "$(in_ns $NS dig +sho
 assert_eq "dig @v6 gets the upstream's answer" "192.0.2.7" "$(in_ns $NS dig +short +time=4 +tries=1 @$AGENT_V6 example.test)"
 assert_contains "dig +tcp @v4 gets an answer (SERVFAIL from the stub)" "status: SERVFAIL" \
     "$(in_ns $NS dig +tcp +time=4 +tries=1 @$AGENT_V4 example.test)"
+test_user bca-u1
+u1=$(id -u bca-u1)
+assert_eq "a real user's dig gets an answer" "192.0.2.7" \
+    "$(in_ns $NS runuser -u bca-u1 -- dig +short +time=4 +tries=1 @$AGENT_V4 example.test)"
+check "the sandboxed DNS worker found that user's uid with sock_diag (UDP)" \
+    grep -q "boundary-agent-dns: query peer=.*uid=$u1\$" "$AGENT_DIR/agent.log"
+assert_eq "over IPv6 too" "192.0.2.7" \
+    "$(in_ns $NS runuser -u bca-u1 -- dig +short +time=4 +tries=1 @$AGENT_V6 example.test)"
+check "and its uid over IPv6" grep -q "boundary-agent-dns: query peer=\[IPv6\].*uid=$u1\$" "$AGENT_DIR/agent.log"
 assert_contains "getent goes through resolv.conf to the agent" "192.0.2.7" "$(in_ns $NS getent hosts example.test)"
 # A TCP connection to any alias address is redirected to the proxy worker, which (as a stub) reads
 # the original destination and the client's uid from the kernel, logs them, and closes.
-test_user bca-u1
-u1=$(id -u bca-u1)
 in_ns $NS runuser -u bca-u1 -- curl -s -m 3 http://100.64.7.7:22/ >/dev/null 2>&1
 check "a v4 alias address reaches the proxy, which sees the original destination and the user" \
     grep -q "redirected connection accepted and closed original=100.64.7.7:22 uid=$u1" "$AGENT_DIR/agent.log"

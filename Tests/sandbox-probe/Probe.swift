@@ -43,6 +43,7 @@ enum Probe {
         case "socket-netlink-route": result = Int(socket(AF_NETLINK, Int32(SOCK_RAW.rawValue), 0))  // NETLINK_ROUTE
         // Soft denials: the call fails, the process lives.
         case "openat": result = Int(open("/etc/passwd", O_RDONLY))
+        case "socket-udp": result = Int(socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0))
         case "socket-unix": result = Int(socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0))
         case "mprotect-exec":
             let page = mmap(nil, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
