@@ -105,6 +105,8 @@ let package = Package(
         .testTarget(name: "AgentConfigTests", dependencies: ["AgentConfig"]),
         .testTarget(name: "PrivSepTests", dependencies: ["PrivSep", "AgentIPC"]),
         .testTarget(name: "AgentIPCTests", dependencies: ["AgentIPC", "AgentConfig", "PrivSep"]),
+        .testTarget(
+            name: "HelperTests", dependencies: ["privileged-helper", "AgentIPC", "AgentConfig", "PrivSep", "JSON"]),
         .testTarget(name: "DNSCodecTests", dependencies: ["DNSCodec", nioCore]),
         .testTarget(name: "DNSServiceTests", dependencies: ["DNSService", "DNSCodec", nioCore, nioPosix, nioEmbedded]),
         .testTarget(name: "BoundaryWireTests", dependencies: ["BoundaryWire", "JSON"]),

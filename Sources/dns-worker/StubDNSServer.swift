@@ -115,7 +115,8 @@ final class UDPQueryHandler: ChannelInboundHandler, Sendable {
         // view; the stub only logs it.
         if let local = listener.localAddress {
             let uid = (try? ChannelPeer.udpOwnerUID(source: client, destination: local)) ?? nil
-            server.logger.debug("query", metadata: ["peer": "\(client)", "uid": "\(uid.map(String.init) ?? "unknown")"])
+            server.logger.debug(
+                "query", metadata: ["peer": "\(client)", "uid": "\(uid.map(String.init) ?? "unknown")"])
         }
         let reply: @Sendable (ByteBuffer) -> Void = { answer in
             listener.writeAndFlush(AddressedEnvelope(remoteAddress: client, data: answer), promise: nil)
