@@ -87,6 +87,7 @@ enum Commands {
             // by the loop, after setup, like any other.
             let signalFD = try Posix.signalFD([SIGTERM, SIGINT, SIGHUP, SIGCHLD])
             log.fd = try HelperLog.open(config.logFile)
+            _ = try StateFile.lock(config.stateFile)
             try recover(config.stateFile, log: log)
             let state = StateFile(path: config.stateFile)
             try state.save()
@@ -122,6 +123,7 @@ enum Commands {
             return 1
         }
         do {
+            _ = try StateFile.lock(stateFile)
             try recover(stateFile, log: HelperLog())
             return 0
         } catch {
@@ -130,14 +132,9 @@ enum Commands {
         }
     }
 
-    /// Reverts what a previous run recorded, unless that run is still alive.
+    /// Reverts what a previous run recorded (the caller holds the state lock, so that run is gone).
     static func recover(_ path: String, log: HelperLog) throws {
         guard let old = try StateFile.load(path) else { return }
-        if old.pid != getpid(), old.pid > 0, let exe = try? Posix.readlink("/proc/\(old.pid)/exe"),
-            exe.hasSuffix("/boundary-agent-helper")
-        {
-            throw HelperError.alreadyRunning(old.pid)
-        }
         log.info("undoing \(old.changes.count) change(s) left by an earlier run (pid \(old.pid))")
         var changes = HostChanges(state: old, log: log)
         guard changes.revertAll() else {

@@ -103,6 +103,21 @@ struct StateFile {
     func remove() throws {
         try Posix.unlinkIfPresent(path)
     }
+
+    /// Takes the state file's lock (`<state_file>.lock`, flock) for the life of the process, so two
+    /// helpers (or `cleanup` and a running helper) never work on one record. A pid check alone
+    /// could be fooled by pid reuse. Returns the lock's fd; keep it open.
+    static func lock(_ path: String) throws -> Int32 {
+        try Posix.makeDirectory(RuntimePaths.directory(of: path), mode: 0o755)
+        let fd = try Posix.open(path + ".lock", O_RDWR | O_CREAT | O_NOFOLLOW, mode: 0o600)
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let err = errno
+            Posix.closeQuietly(fd)
+            if err == EWOULDBLOCK { throw HelperError.alreadyRunning((try? load(path))??.pid ?? 0) }
+            throw PrivSepError.syscall("flock \(path).lock", err)
+        }
+        return fd
+    }
 }
 
 extension SystemChange {
