@@ -1,10 +1,7 @@
 import AgentConfig
 import AgentIPC
+import Glibc
 import PrivSep
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 enum Commands {
     static func loadConfig(_ path: String) throws -> (AgentConfiguration, String) {

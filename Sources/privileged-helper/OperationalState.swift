@@ -1,10 +1,7 @@
 import AgentIPC
+import Glibc
 import JSON
 import PrivSep
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// `operational_state_file`: whether the agent is paused, kept across restarts.
 enum OperationalState: String {

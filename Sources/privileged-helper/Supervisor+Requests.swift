@@ -1,11 +1,8 @@
 import AgentConfig
 import AgentIPC
+import Glibc
 import JSON
 import PrivSep
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// The request table's handlers, the resolver switch, and SIGHUP.
 extension Supervisor {
