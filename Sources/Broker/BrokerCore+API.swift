@@ -1,4 +1,5 @@
 import AgentAPI
+import JSON
 import NIOCore
 
 extension BrokerCore {
@@ -136,5 +137,28 @@ extension BrokerCore {
         return ExplainResponse(
             name: name, alias: alias, resolves: ok && ipv4 != nil, ipv4: ipv4, ipv6: ipv6, source: source,
             sessionID: sessionID, summary: summary, checks: checks)
+    }
+}
+
+extension BrokerCore: LocalAPIBackend {
+    public func handle(_ route: LocalAPIRoute, uid: UInt32) -> EventLoopFuture<JSONValue> {
+        loop.flatSubmit {
+            switch route {
+            case .status:
+                return self.loop.makeSucceededFuture(self.status(uid: uid).json)
+            case .sessions:
+                return self.loop.makeSucceededFuture(self.sessionList(uid: uid).json)
+            case .explain(let name):
+                return self.loop.makeSucceededFuture(self.explain(uid: uid, name: name).json)
+            case .pause(let scope):
+                return self.pause(uid: uid, scope: scope).map(\.json)
+            case .resume(let scope):
+                return self.resume(uid: uid, scope: scope).map(\.json)
+            case .addToken(let request):
+                return self.addToken(uid: uid, request).map(\.json)
+            case .removeToken:
+                return self.loop.makeSucceededFuture(self.removeToken(uid: uid).json)
+            }
+        }
     }
 }
