@@ -115,6 +115,20 @@ final class DataPlaneHandshakeHandler: ChannelDuplexHandler, RemovableChannelHan
         }
     }
 
+    /// Closing a connection that was never spliced: let reads flow again, so the worker's answer
+    /// to our close frame is read and the close handshake ends at once instead of timing out.
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        if state == .established {
+            state = .failed
+            held = []
+            if readPending {
+                readPending = false
+                context.read()
+            }
+        }
+        context.close(mode: mode, promise: promise)
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         if state == .awaitingResult { fail(DataPlaneError(transportError: error), context: context) }
         context.fireErrorCaught(error)

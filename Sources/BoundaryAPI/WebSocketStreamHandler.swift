@@ -152,6 +152,9 @@ final class WebSocketStreamHandler: ChannelDuplexHandler, RemovableChannelHandle
     func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
         if event is EnterStreamMode {
             reportsMessages = false
+            // The outcome counts payload bytes of the stream, not the handshake messages.
+            bytesUp = 0
+            bytesDown = 0
             promise?.succeed()
         } else {
             context.triggerUserOutboundEvent(event, promise: promise)

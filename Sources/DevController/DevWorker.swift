@@ -97,7 +97,8 @@ public final class DevWorker: Sendable {
         let certificate = try NIOSSLCertificate(bytes: session.certificateDER, format: .der)
         let key = try NIOSSLPrivateKey(
             bytes: Self.pkcs8Ed25519Prefix + Array(session.privateKey.prefix(32)), format: .der)
-        var tls = TLSConfiguration.makeServerConfiguration(certificateChain: [.certificate(certificate)], privateKey: .privateKey(key))
+        var tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: [.certificate(certificate)], privateKey: .privateKey(key))
         tls.minimumTLSVersion = .tlsv13
         tls.maximumTLSVersion = .tlsv13
         tls.verifySignatureAlgorithms = [.ed25519]

@@ -106,7 +106,9 @@ public enum SessionCertificateFactory {
     static func host(of address: String) throws -> String {
         let b = Array(address.utf8)
         if b.first == UInt8(ascii: "[") {
-            guard let close = b.firstIndex(of: UInt8(ascii: "]")) else { throw FactoryError.invalidWorkerAddress(address) }
+            guard let close = b.firstIndex(of: UInt8(ascii: "]")) else {
+                throw FactoryError.invalidWorkerAddress(address)
+            }
             return String(decoding: b[1..<close], as: UTF8.self)
         }
         let colons = b.filter { $0 == UInt8(ascii: ":") }.count

@@ -7,7 +7,7 @@ import NIOWebSocket
 /// worker's mux and `handleProxy` do: 404 for other paths, 405 for other methods, 426 for a
 /// `/v1/proxy` request that is not a WebSocket upgrade or lacks `boundary-tcp-proxy-v1`, and 500
 /// when the session went away between the TLS handshake and the request. Then it closes.
-final class WorkerHTTPErrorHandler: ChannelInboundHandler {
+final class WorkerHTTPErrorHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
@@ -51,8 +51,11 @@ final class WorkerHTTPErrorHandler: ChannelInboundHandler {
             headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
             headers.add(name: "Content-Length", value: "\(message.utf8.count)")
             headers.add(name: "Connection", value: "close")
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
-            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: message)))), promise: nil)
+            context.write(
+                wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))),
+                promise: nil)
+            context.write(
+                wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: message)))), promise: nil)
             context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
                 context.close(promise: nil)
             }

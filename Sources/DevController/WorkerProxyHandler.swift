@@ -89,7 +89,9 @@ final class WorkerProxyHandler: ChannelDuplexHandler {
             if state == .handshake {
                 refuse(context: context, code: 1008, reason: "invalid handshake received")
             } else {
-                closeWith(context: context, code: 1003, reason: "unexpected frame type read (expected MessageBinary): MessageText")
+                closeWith(
+                    context: context, code: 1003,
+                    reason: "unexpected frame type read (expected MessageBinary): MessageText")
             }
         case .binary, .continuation:
             receiveData(context: context, frame: frame)
@@ -131,7 +133,8 @@ final class WorkerProxyHandler: ChannelDuplexHandler {
                 expired
                 ? "timed out" : worker.store.liveSession(id: sessionID) == nil ? "canceled" : "closed by end-user"
             worker.store.closeConnection(
-                sessionID: sessionID, connectionID: connectionID, bytesUp: bytesUp, bytesDown: bytesDown, reason: reason)
+                sessionID: sessionID, connectionID: connectionID, bytesUp: bytesUp, bytesDown: bytesDown, reason: reason
+            )
             worker.record(
                 "worker-connection-closed",
                 [
@@ -301,7 +304,10 @@ final class WorkerProxyHandler: ChannelDuplexHandler {
                     endpoint = nil
                     worker.record(
                         "worker-dial",
-                        ["session_id": .string(sessionID), "endpoint": .string("\(host):\(port)"), "error": .string("\(error)")])
+                        [
+                            "session_id": .string(sessionID), "endpoint": .string("\(host):\(port)"),
+                            "error": .string("\(error)"),
+                        ])
                     if state == .dialing { closeWith(context: context, code: 3000, reason: "unable to setup proxying") }
                 }
             }
@@ -311,7 +317,10 @@ final class WorkerProxyHandler: ChannelDuplexHandler {
     private func refuse(context: ChannelHandlerContext, code: UInt16, reason: String, result: String = "refused") {
         worker.record(
             "worker-handshake",
-            ["session_id": .string(sessionID), "result": .string(result), "code": .int(Int64(code)), "reason": .string(reason)])
+            [
+                "session_id": .string(sessionID), "result": .string(result), "code": .int(Int64(code)),
+                "reason": .string(reason),
+            ])
         closeWith(context: context, code: code, reason: reason)
     }
 
@@ -332,7 +341,8 @@ final class WorkerProxyHandler: ChannelDuplexHandler {
         var payload = context.channel.allocator.buffer(capacity: 2 + reason.utf8.count)
         payload.writeInteger(code)
         payload.writeString(reason)
-        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: payload)), promise: nil)
+        context.writeAndFlush(
+            wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: payload)), promise: nil)
     }
 }
 

@@ -99,7 +99,8 @@ final class WorkerTLSSniffHandler: ChannelInboundHandler, RemovableChannelHandle
                 if presented == expected {
                     promise.succeed(.certificateVerified)
                 } else {
-                    worker.record("worker-tls", ["session_id": .string(sessionID), "result": "client-certificate-rejected"])
+                    worker.record(
+                        "worker-tls", ["session_id": .string(sessionID), "result": "client-certificate-rejected"])
                     promise.succeed(.failed)
                 }
             })
@@ -109,11 +110,16 @@ final class WorkerTLSSniffHandler: ChannelInboundHandler, RemovableChannelHandle
             maxFrameSize: WorkerProxyHandler.maximumFrameSize,
             automaticErrorHandling: true,
             shouldUpgrade: { channel, head in
-                channel.eventLoop.makeSucceededFuture(Self.upgradeHeaders(for: head, worker: worker, sessionID: sessionID))
+                channel.eventLoop.makeSucceededFuture(
+                    Self.upgradeHeaders(for: head, worker: worker, sessionID: sessionID))
             },
             upgradePipelineHandler: { channel, _ in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
+                    // NIO appended its frame codec after our HTTP error handler; the error handler
+                    // must go before any frame bytes flow.
+                    let pipeline = channel.pipeline.syncOperations
+                    pipeline.removeHandler(try pipeline.handler(type: WorkerHTTPErrorHandler.self), promise: nil)
+                    try pipeline.addHandler(
                         WorkerProxyHandler(worker: worker, sessionID: sessionID, client: channel.remoteAddress))
                 }
             })
