@@ -201,7 +201,7 @@ extension BrokerCore {
     }
 
     func authorized(
-        key: SessionKey, generation: UInt64, _ result: Result<AuthorizedSession<Grant>, Error>, token: TokenRecord,
+        key: SessionKey, generation: UInt64, _ result: Result<AuthorizedGrant<Grant>, Error>, token: TokenRecord,
         fallbackName: String?
     ) {
         let now = NIODeadline.now()

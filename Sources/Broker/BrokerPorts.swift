@@ -16,7 +16,7 @@ public struct AuthTokenInfo: Sendable, Equatable {
 
 /// A session the controller authorized (`POST /v1/targets/{alias}:authorize-session`, §1.7), with
 /// the authorization token already decoded into what the data plane needs (`grant`).
-public struct AuthorizedSession<Grant: Sendable>: Sendable {
+public struct AuthorizedGrant<Grant: Sendable>: Sendable {
     public var grant: Grant
     /// The session's tofu token (the grant may be built around it).
     public var tofuToken: String
@@ -51,7 +51,7 @@ public protocol ControllerPort: Sendable {
         -> EventLoopFuture<AliasListing>
     /// `POST /v1/targets/{alias}:authorize-session` with an empty body (no host_id, §6.12).
     func authorizeSession(controller: String, token: String, alias: String)
-        -> EventLoopFuture<AuthorizedSession<Grant>>
+        -> EventLoopFuture<AuthorizedGrant<Grant>>
     /// `GET /v1/sessions/{id}` then `POST /v1/sessions/{id}:cancel` with its version (§1.8).
     func cancelSession(controller: String, token: String, sessionID: String) -> EventLoopFuture<Void>
 }

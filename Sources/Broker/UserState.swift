@@ -29,7 +29,7 @@ public struct TokenRecord: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// One item of `list-resolvable-aliases` (boundary-protocol.md §1.5).
-public struct ResolvableAlias: Sendable, Equatable {
+public struct ListedAlias: Sendable, Equatable {
     public var id: String
     /// Normalized (`AliasName.normalize`).
     public var value: String
@@ -46,9 +46,9 @@ public struct ResolvableAlias: Sendable, Equatable {
 public enum AliasListing: Sendable, Equatable {
     /// A listing from scratch: `items` is everything. `listToken` is nil when the controller
     /// returned none (a user without target grants) or does not support refresh.
-    case full(items: [ResolvableAlias], listToken: String?)
+    case full(items: [ListedAlias], listToken: String?)
     /// A refresh with a list token: what changed since.
-    case delta(upserts: [ResolvableAlias], removedIDs: [String], listToken: String?)
+    case delta(upserts: [ListedAlias], removedIDs: [String], listToken: String?)
 }
 
 /// One OS user: their token, their aliases (listed, and learned through the 403 fallback), their
@@ -79,7 +79,7 @@ public struct UserState: Sendable {
     public private(set) var token: TokenRecord?
     public private(set) var paused = false
     /// Listed aliases by alias id.
-    public private(set) var listed: [String: ResolvableAlias] = [:]
+    public private(set) var listed: [String: ListedAlias] = [:]
     public private(set) var listToken: String?
     /// The controller answered 403 to the listing: unknown names are tried with authorize-session.
     public private(set) var listingForbidden = false

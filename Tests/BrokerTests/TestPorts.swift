@@ -19,7 +19,7 @@ struct UnreachableController: ControllerPort {
         -> EventLoopFuture<AliasListing>
     { fail() }
     func authorizeSession(controller: String, token: String, alias: String) -> EventLoopFuture<
-        AuthorizedSession<String>
+        AuthorizedGrant<String>
     > { fail() }
     func cancelSession(controller: String, token: String, sessionID: String) -> EventLoopFuture<Void> { fail() }
 }

@@ -30,7 +30,7 @@ final class UserStateTests: XCTestCase {
             generation: g,
             .full(
                 items: [
-                    ResolvableAlias(id: "alt_1", value: "SSH.boundary.dev"),
+                    ListedAlias(id: "alt_1", value: "SSH.boundary.dev"),
                     .init(id: "alt_2", value: "web.boundary.dev"),
                 ],
                 listToken: "lt1"), at: t0, interval: minute)

@@ -1,0 +1,2 @@
+// Placeholder until the privsep branch commits AgentIPC (its merge deleted the old one).
+enum AgentIPCModule {}
