@@ -66,7 +66,8 @@ public struct ControllerAdapter: ControllerPort {
         case .success(let (client, token)):
             return client.listResolvableAliases(userID: userID, token: token, refreshToken: listToken).map { listing in
                 let items = listing.items.map {
-                    ListedAlias(id: $0.id, value: $0.value, destinationID: $0.destinationID.isEmpty ? nil : $0.destinationID)
+                    ListedAlias(
+                        id: $0.id, value: $0.value, destinationID: $0.destinationID.isEmpty ? nil : $0.destinationID)
                 }
                 switch listing.kind {
                 case .full: return .full(items: items, listToken: listing.refreshToken)
@@ -104,10 +105,11 @@ public struct ControllerAdapter: ControllerPort {
                     connectionLimit: a.connectionLimit == 0 ? nil : a.connectionLimit,
                     credentials: a.credentials.map(\.protoJSON))
                 // Clamped: a year-9999 expiry does not fit in Int64 nanoseconds.
-                let nanos = expiration.map { t -> Int64 in
-                    let (product, overflow) = t.seconds.multipliedReportingOverflow(by: 1_000_000_000)
-                    return overflow ? (t.seconds < 0 ? Int64.min : Int64.max) : product &+ Int64(t.nanos)
-                } ?? Int64.max
+                let nanos =
+                    expiration.map { t -> Int64 in
+                        let (product, overflow) = t.seconds.multipliedReportingOverflow(by: 1_000_000_000)
+                        return overflow ? (t.seconds < 0 ? Int64.min : Int64.max) : product &+ Int64(t.nanos)
+                    } ?? Int64.max
                 return AuthorizedGrant(
                     grant: grant, tofuToken: tofu, info: info, expirationNanoseconds: nanos,
                     connectionLimit: a.connectionLimit == 0 ? nil : a.connectionLimit)

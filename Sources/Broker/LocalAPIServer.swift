@@ -31,8 +31,9 @@ public final class LocalAPIServer: Sendable {
     public func serve(listeningSocket fd: CInt, transport: LocalAPIRoute.Transport, group: EventLoopGroup)
         -> EventLoopFuture<Channel>
     {
+        // NIO registers the child (and so starts reading) only once this initializer's future has
+        // completed: nothing is read before the caller is identified and the handlers are in place.
         ServerBootstrap(group: group)
-            .childChannelOption(.autoRead, value: false)
             .childChannelInitializer { channel in
                 self.identify(channel, transport: transport).flatMap { uid in
                     self.admit(channel, uid: uid, transport: transport)
@@ -92,10 +93,6 @@ public final class LocalAPIServer: Sendable {
             try sync.addHandler(IdleStateHandler(allTimeout: Self.idleTimeout))
             try sync.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
             try sync.addHandler(handler)
-        }.flatMap {
-            channel.setOption(.autoRead, value: true)
-        }.map {
-            channel.read()
         }
     }
 }

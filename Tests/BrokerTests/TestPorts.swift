@@ -2,6 +2,10 @@ import Broker
 import Logging
 import NIOCore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The controller as seen when it cannot be reached: every call fails with a network failure, the
 /// way the real client reports a refused connection. Tests that need a controller that answers use
 /// the dev controller; this one serves tests of what the broker does without one.
@@ -74,7 +78,15 @@ final class RecordingHelper: HelperPort, @unchecked Sendable {
 extension Logger {
     static let test: Logger = {
         var logger = Logger(label: "broker-test")
-        logger.logLevel = .critical
+        logger.logLevel = ProcessInfoLevel.level
         return logger
     }()
+}
+
+enum ProcessInfoLevel {
+    /// `BROKER_TEST_LOG=trace` shows the broker's log while debugging a test.
+    static var level: Logger.Level {
+        guard let value = getenv("BROKER_TEST_LOG") else { return .critical }
+        return Logger.Level(rawValue: String(cString: value)) ?? .critical
+    }
 }
