@@ -92,6 +92,10 @@ let package = Package(
             name: "proxy-worker", dependencies: ["Broker", "AgentCore", "AgentIPC", "AgentConfig", "PrivSep"]),
         .executableTarget(name: "cli", dependencies: ["AgentAPI", "JSON", "BoundaryWire", "CPrivSep", argumentParser]),
         .executableTarget(name: "dev-controller", dependencies: ["DevController", argumentParser, logging]),
+        // Test/benchmark only: runs DNSServer unsandboxed on addresses it binds itself (Tests/integration/t_dns_*).
+        .executableTarget(
+            name: "dns-test-server", dependencies: ["DNSService", "DNSCodec", nioCore, nioPosix, logging],
+            path: "Tests/dns-test-server"),
 
         // --- Unit tests (`swift test`). Integration tests live in Tests/integration and run real binaries.
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),

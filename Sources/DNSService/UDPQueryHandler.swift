@@ -1,0 +1,77 @@
+import NIOCore
+
+/// Serves one listening UDP socket: each datagram is a query for the engine; answers are queued during a
+/// read batch and flushed together at its end (NIO sends them with sendmmsg).
+final class UDPQueryHandler: ChannelInboundHandler, ResponseSink {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    typealias OutboundOut = AddressedEnvelope<ByteBuffer>
+
+    private let engine: DNSEngine
+    private var context: ChannelHandlerContext?
+    private var localAddress: SocketAddress?
+    var flushScheduled = false
+    /// Owner lookups are remembered only for the current read batch: datagrams read together from one
+    /// source address came from one socket (dnsperf-style clients send many), but a port may be reused by
+    /// another user's socket later, so nothing is kept across batches.
+    private var batchRemote: SocketAddress?
+    private var batchUID: UInt32?
+
+    init(engine: DNSEngine) {
+        self.engine = engine
+    }
+
+    var isTCP: Bool { false }
+    var isActive: Bool { context != nil }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.context = nil
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        engine.process(envelope.data, origin: QueryOrigin(sink: self, remote: envelope.remoteAddress))
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        batchRemote = nil
+        batchUID = nil
+        engine.endOfBatch()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // Errors on a datagram socket (ICMP-induced ECONNREFUSED, ENOBUFS) concern one peer: keep serving.
+        engine.logger.trace("UDP socket error", metadata: ["error": "\(error)"])
+    }
+
+    func send(_ message: ByteBuffer, to remote: SocketAddress?) {
+        guard let context, let remote else { return }
+        context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: remote, data: message)), promise: nil)
+    }
+
+    func flushNow() {
+        context?.flush()
+    }
+
+    func ownerUID(remote: SocketAddress?) -> UInt32? {
+        // Bound before the first read; fetched lazily because the handler is added before bind completes.
+        if localAddress == nil { localAddress = context?.channel.localAddress }
+        guard let remote, let localAddress else { return nil }
+        if let batchRemote, batchRemote == remote { return batchUID }
+        let uid = engine.ownerLookup.ownerUID(transport: .udp, local: localAddress, remote: remote)
+        batchRemote = remote
+        batchUID = uid
+        return uid
+    }
+
+    func pendingStarted() {}
+    func pendingFinished() {}
+}
