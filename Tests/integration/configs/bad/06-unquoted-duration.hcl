@@ -1,0 +1,1 @@
+alias_refresh_interval = 60s

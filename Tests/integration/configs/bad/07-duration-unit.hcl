@@ -1,0 +1,1 @@
+dns_request_timeout = "5 seconds"

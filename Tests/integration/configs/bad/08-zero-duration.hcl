@@ -1,0 +1,1 @@
+session_idle_timeout = "0s"

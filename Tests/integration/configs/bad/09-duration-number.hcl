@@ -1,0 +1,1 @@
+auto_pause_window = 60

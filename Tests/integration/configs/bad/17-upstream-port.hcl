@@ -1,0 +1,1 @@
+override_upstream_dns_servers = ["8.8.8.8:0"]

@@ -1,0 +1,1 @@
+override_upstream_dns_servers = ["100.64.0.1"]

@@ -1,0 +1,1 @@
+api_listen_port = 70000

@@ -1,0 +1,1 @@
+dns_cache_size = -1

@@ -1,0 +1,1 @@
+state_file = "run/boundary-client-agent/state.json"

@@ -1,0 +1,1 @@
+interface_to_use = "enp0s31f6-backup"

@@ -1,0 +1,3 @@
+log_file = <<EOF
+/var/log/agent.log
+EOF

@@ -1,0 +1,1 @@
+log_file = "${path.root}/agent.log"

@@ -1,0 +1,1 @@
+interface_to_use = eth0

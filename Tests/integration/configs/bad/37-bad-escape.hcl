@@ -1,0 +1,1 @@
+log_file = "C:\logs\agent.log"

@@ -1,0 +1,3 @@
+log_level = "info"
+/* the old settings:
+log_level = "debug"

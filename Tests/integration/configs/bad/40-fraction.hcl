@@ -1,0 +1,1 @@
+max_connections_per_user = 1.5

@@ -1,0 +1,2 @@
+log_level =
+log_to_stdout = true

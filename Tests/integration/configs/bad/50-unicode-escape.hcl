@@ -1,0 +1,1 @@
+admin_group = "wheel\u0000"

@@ -1,0 +1,1 @@
+v6_prefix = "fd5b:c1a6:e7a0::1/64"

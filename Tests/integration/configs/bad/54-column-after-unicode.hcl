@@ -1,0 +1,1 @@
+log_file = "/var/lög/\q"

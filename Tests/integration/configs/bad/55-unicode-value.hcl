@@ -1,0 +1,2 @@
+# Einstellungen für den Agenten
+log_level = "débogage"

@@ -1,0 +1,25 @@
+// Every key set to something other than its default.
+alias_refresh_interval = "90s"
+dns_request_timeout    = "1.5s"
+interface_to_use       = "bca-test0"
+log_file               = "/tmp/bca/agent.log"
+log_level              = "DEBUG"
+log_to_stdout          = true
+operational_state_file = "/tmp/bca/operational-state.json"
+override_upstream_dns_servers = ["127.0.0.53", "[::1]:5353", "fd00::53"]
+state_file             = "/tmp/bca/state.json"
+v4_prefix              = "10.99.0.0/16"
+v6_prefix              = "fd00:bca::/48"
+api_listen_port        = 0
+api_socket_path        = "/tmp/bca/agent.sock"
+dns_mode               = "resolv.conf"
+resolv_conf_path       = "/tmp/bca/resolv.conf"
+dns_cache_size         = 0
+admin_group            = ""
+worker_user            = "nobody"
+tls_ca_file            = "/tmp/bca/ca.pem"
+tls_insecure           = true
+auto_pause_failures    = 0
+auto_pause_window      = "5m"
+session_idle_timeout   = "1h30m"
+max_connections_per_user = 64

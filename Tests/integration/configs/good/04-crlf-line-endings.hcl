@@ -1,0 +1,2 @@
+log_level = "warning"
+log_to_stdout = false

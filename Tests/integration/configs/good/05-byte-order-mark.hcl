@@ -1,0 +1,2 @@
+﻿# saved by an editor that writes a byte order mark
+log_level = "trace"
