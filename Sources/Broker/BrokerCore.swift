@@ -191,10 +191,9 @@ where Controller.Grant == DataPlane.Grant {
     // MARK: - Status entries and events
 
     func addStatus(_ level: StatusLog.Level, _ text: String, uid: UInt32? = nil) {
-        if let entry = statusLog.add(level, text, uid: uid, time: RFC3339Time.now()) {
-            journal?.append(entry)
-            if uid == nil, level == .error { helper?.reportError(text) }
-        }
+        let entry = statusLog.add(level, text, uid: uid, time: RFC3339Time.now())
+        journal?.append(entry)
+        if uid == nil, level == .error, entry.count == 1 { helper?.reportError(text) }
         var metadata: Logger.Metadata = [:]
         if let uid { metadata["uid"] = "\(uid)" }
         if level == .error {

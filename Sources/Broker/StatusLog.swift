@@ -47,10 +47,10 @@ public struct StatusLog: Sendable, Equatable {
         self.capacity = max(1, capacity)
     }
 
-    /// Adds an entry; returns what was stored (for persistence), or nil when it was folded into the
-    /// newest entry of the same level and owner.
+    /// Adds an entry; returns what is now stored for it (for persistence): a new entry, or the
+    /// newest entry of the same level and owner with the same text, its count and time updated.
     @discardableResult
-    public mutating func add(_ level: Level, _ text: String, uid: UInt32? = nil, time: Int64) -> Entry? {
+    public mutating func add(_ level: Level, _ text: String, uid: UInt32? = nil, time: Int64) -> Entry {
         let clipped = StatusLog.clip(text)
         if let last = entries.lastIndex(where: { $0.level == level && $0.uid == uid }),
             entries[last].text == clipped
@@ -59,7 +59,7 @@ public struct StatusLog: Sendable, Equatable {
             entries[last].time = time
             let folded = entries.remove(at: last)
             entries.append(folded)
-            return nil
+            return folded
         }
         let entry = Entry(level: level, uid: uid, text: clipped, time: time)
         entries.append(entry)
