@@ -113,6 +113,6 @@ let package = Package(
             dependencies: ["DevController", "BoundaryAPI", "BoundaryWire", "JSON", nioCore, nioPosix, nioSSL]),
         .testTarget(
             name: "BrokerTests",
-            dependencies: ["Broker", "AgentAPI", "JSON", "BoundaryAPI", nioCore, nioEmbedded, nioHTTP1, nioPosix, logging]),
+            dependencies: ["Broker", "AgentAPI", "AgentConfig", "JSON", "BoundaryAPI", nioCore, nioEmbedded, nioHTTP1, nioPosix, logging]),
     ]
 )

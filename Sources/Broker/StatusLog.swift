@@ -71,13 +71,21 @@ public struct StatusLog: Sendable, Equatable {
         return entry
     }
 
-    /// Restores entries persisted by an earlier run of the worker (oldest first).
+    /// Restores entries persisted by an earlier run of the worker (oldest first), folding repeats
+    /// as `add` does.
     public mutating func restore(_ previous: [Entry]) {
         for entry in previous {
+            let text = StatusLog.clip(entry.text)
+            if let last = entries.lastIndex(where: { $0.level == entry.level && $0.uid == entry.uid }),
+                entries[last].text == text
+            {
+                // A journal holds a line per occurrence of a folded entry, with the count so far.
+                entries[last].count = max(entries[last].count + 1, entry.count)
+                entries[last].time = max(entries[last].time, entry.time)
+                continue
+            }
             entries.append(
-                Entry(
-                    level: entry.level, uid: entry.uid, text: StatusLog.clip(entry.text), time: entry.time,
-                    count: max(1, entry.count)))
+                Entry(level: entry.level, uid: entry.uid, text: text, time: entry.time, count: max(1, entry.count)))
         }
         for level in [Level.error, .warning] {
             while entries.count(where: { $0.level == level }) > capacity,
