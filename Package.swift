@@ -46,7 +46,7 @@ let package = Package(
         // Syscall wrappers, fd passing, spawn, privilege drop, seccomp profiles, peer credentials, sock_diag.
         .target(name: "PrivSep", dependencies: ["CSeccomp", "CCap", "CPrivSep"]),
         // Framed helper <-> worker and worker <-> worker messages; the request table's vocabulary.
-        .target(name: "AgentIPC", dependencies: ["PrivSep"]),
+        .target(name: "AgentIPC", dependencies: ["PrivSep", "AgentConfig"]),
         // The HCL configuration file: parser, model with defaults, validation (`file:line:col: message`).
         .target(name: "AgentConfig"),
         // Shared worker plumbing: logging bootstrap, NIO glue around PrivSep.
@@ -87,9 +87,11 @@ let package = Package(
         .executableTarget(
             name: "privileged-helper", dependencies: ["PrivSep", "AgentIPC", "AgentConfig", "JSON", "CNftables"]),
         .executableTarget(
-            name: "dns-worker", dependencies: ["DNSService", "AgentCore", "AgentIPC", "AgentConfig", "PrivSep"]),
+            name: "dns-worker",
+            dependencies: ["DNSService", "AgentCore", "AgentIPC", "AgentConfig", "PrivSep", nioCore, nioPosix, logging]),
         .executableTarget(
-            name: "proxy-worker", dependencies: ["Broker", "AgentCore", "AgentIPC", "AgentConfig", "PrivSep"]),
+            name: "proxy-worker",
+            dependencies: ["Broker", "AgentCore", "AgentIPC", "AgentConfig", "PrivSep", nioCore, nioPosix, logging]),
         .executableTarget(name: "cli", dependencies: ["AgentAPI", "JSON", "BoundaryWire", "CPrivSep", argumentParser]),
         .executableTarget(name: "dev-controller", dependencies: ["DevController", argumentParser, logging]),
         // Test/benchmark only: runs DNSServer unsandboxed on addresses it binds itself (Tests/integration/t_dns_*).
@@ -101,6 +103,7 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "AgentConfigTests", dependencies: ["AgentConfig"]),
         .testTarget(name: "PrivSepTests", dependencies: ["PrivSep", "AgentIPC"]),
+        .testTarget(name: "AgentIPCTests", dependencies: ["AgentIPC", "AgentConfig", "PrivSep"]),
         .testTarget(name: "DNSCodecTests", dependencies: ["DNSCodec", nioCore]),
         .testTarget(name: "DNSServiceTests", dependencies: ["DNSService", "DNSCodec", nioCore, nioPosix, nioEmbedded]),
         .testTarget(name: "BoundaryWireTests", dependencies: ["BoundaryWire", "JSON"]),
