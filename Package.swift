@@ -116,6 +116,9 @@ let package = Package(
             dependencies: ["DevController", "BoundaryAPI", "BoundaryWire", "JSON", nioCore, nioPosix, nioSSL]),
         .testTarget(
             name: "BrokerTests",
-            dependencies: ["Broker", "AgentAPI", "AgentConfig", "JSON", "BoundaryAPI", nioCore, nioEmbedded, nioHTTP1, nioPosix, logging]),
+            dependencies: [
+                "Broker", "AgentAPI", "AgentConfig", "JSON", "BoundaryAPI", "BoundaryWire", "DevController", nioCore,
+                nioEmbedded, nioHTTP1, nioPosix, logging,
+            ]),
     ]
 )

@@ -142,20 +142,21 @@ extension BrokerCore {
         ).hop(to: loop).whenComplete { result in
             let now = NIODeadline.now()
             let interval = self.settings.aliasRefreshInterval
-            let actions: [UserState.Action]
             switch result {
             case .success(let listing):
-                actions = self.withUser(uid) {
+                let actions = self.withUser(uid) {
                     $0.refreshSucceeded(generation: generation, listing, at: now, interval: interval)
                 }
+                self.apply(actions, uid: uid)
             case .failure(let error):
                 let failure = (error as? ControllerFailure) ?? .other("\(error)")
-                if failure.isNetwork { self.recordNetworkFailure() }
-                actions = self.withUser(uid) {
+                let actions = self.withUser(uid) {
                     $0.refreshFailed(generation: generation, failure, at: now, interval: interval)
                 }
+                self.apply(actions, uid: uid)
+                // After the user's own error, so an auto-pause is the newest status line.
+                if failure.isNetwork { self.recordNetworkFailure() }
             }
-            self.apply(actions, uid: uid)
         }
     }
 
