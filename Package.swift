@@ -98,6 +98,14 @@ let package = Package(
         .executableTarget(
             name: "dns-test-server", dependencies: ["DNSService", "DNSCodec", nioCore, nioPosix, logging],
             path: "Tests/dns-test-server"),
+        // Test only: runs the broker unsandboxed on sockets it binds, optionally with the real DNSServer
+        // in-process (Tests/integration/t_broker_*).
+        .executableTarget(
+            name: "broker-test-server",
+            dependencies: [
+                "Broker", "DNSService", "DNSCodec", "AgentConfig", "PrivSep", nioCore, nioPosix, logging,
+            ],
+            path: "Tests/broker-test-server"),
 
         // --- Unit tests (`swift test`). Integration tests live in Tests/integration and run real binaries.
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),

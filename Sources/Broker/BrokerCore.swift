@@ -67,6 +67,9 @@ where Controller.Grant == DataPlane.Grant {
     var nextTokenRequest: UInt64 = 1
     var tickTask: RepeatedTask?
     var shuttingDown = false
+    /// Cancels under way, so shutdown waits for them (bounded) instead of cutting them off.
+    var cancelsInFlight: [UInt64: EventLoopFuture<Void>] = [:]
+    var nextCancelID: UInt64 = 1
 
     public init(
         loop: EventLoop, settings: BrokerSettings, controller: Controller, dataPlane: DataPlane,
@@ -157,6 +160,7 @@ where Controller.Grant == DataPlane.Grant {
             cancels += apply(actions, key: key)
         }
         sessions.removeAll()
+        cancels += cancelsInFlight.values
         // Whichever comes first: every cancel answered, or the timeout (a second completion of a
         // promise is ignored by NIO).
         let done = loop.makePromise(of: Void.self)

@@ -107,6 +107,9 @@ final class BrokerHarness: @unchecked Sendable {
 
     func shutdown() async {
         for listener in listeners { try? await listener.close().get() }
+        // Cancels still under way must finish before the loops go (NIO traps on a leaked promise).
+        let core = self.core!
+        _ = try? await core.loop.flatSubmit { core.shutdown() }.get()
         try? await echo.close().get()
         await controller.stop()
         try? await group.shutdownGracefully()
