@@ -71,7 +71,8 @@ EOF
 dev_controller() {
     local ns=$1 dir=$2
     printf '%s\n' "$3" >"$dir/controller.json"
-    in_ns "$ns" "$BCA_BIN/boundary-dev-controller" -config "$dir/controller.json" \
+    # `ip netns exec` execs the program, so $! is the controller itself (signals reach it).
+    ip netns exec "$ns" "$BCA_BIN/boundary-dev-controller" -config "$dir/controller.json" \
         -api-listen-address "$CTL_API" -proxy-listen-address "$CTL_PROXY" -admin-listen-address "$CTL_ADMIN" \
         -request-log "$dir/requests.jsonl" -worker-poll-interval 200ms >"$dir/controller.out" 2>"$dir/controller.err" &
     echo $! >"$dir/controller.pid"
@@ -86,7 +87,7 @@ broker_start() {
     shift 3
     in_ns "$ns" dnsmasq --keep-in-foreground --no-resolv --no-hosts --bind-interfaces --listen-address=127.0.0.53 \
         --port=53 --user=root --pid-file= --address=/other.bca.test/192.0.2.10 >/dev/null 2>&1 &
-    in_ns "$ns" "$BCA_BIN/broker-test-server" --config "$dir/agent.hcl" --proxy4 127.0.0.1:0 --proxy6 '[::1]:0' \
+    ip netns exec "$ns" "$BCA_BIN/broker-test-server" --config "$dir/agent.hcl" --proxy4 127.0.0.1:0 --proxy6 '[::1]:0' \
         --api-unix "$dir/agent.sock" --api-tcp "127.0.0.1:$API_TCP_PORT" --dns "$BROKER_DNS4:53" \
         --dns "[$BROKER_DNS6]:53" --upstream 127.0.0.53:53 "$@" >"$dir/broker.out" 2>"$dir/broker.err" &
     echo $! >"$dir/broker.pid"
