@@ -176,6 +176,8 @@ final class DNSBridge: DNSWorkerPort, DNSServerDelegate, @unchecked Sendable {
     }
 }
 
+// Blocks SIGTERM in this thread before the event loop threads exist, so they inherit the mask.
+let signalSource = try? Posix.signalFD([SIGTERM])
 let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
 let bridge = DNSBridge()
 let worker: ProxyWorker
@@ -237,9 +239,8 @@ do {
 }
 worker.dnsWorkerConnected(bridge)
 
-// SIGTERM: cancel every session, then exit (what the helper's shutdown message does).
-signal(SIGTERM, SIG_IGN)
-let signalSource = try? Posix.signalFD([SIGTERM])
+// SIGTERM: cancel every session, then exit (what the helper's shutdown message does). The signal was
+// blocked before any thread started (`signalSource` above), so only the signalfd sees it.
 if let signalSource {
     let thread = Thread {
         var fds = [pollfd(fd: signalSource, events: Int16(POLLIN), revents: 0)]
