@@ -106,12 +106,19 @@ let package = Package(
                 "Broker", "DNSService", "DNSCodec", "AgentConfig", "PrivSep", nioCore, nioPosix, logging,
             ],
             path: "Tests/broker-test-server"),
+        // Test-only: installs a worker's seccomp profile, serves, then makes a forbidden call
+        // (Tests/integration/t_sandbox_*.sh). Not installed.
+        .executableTarget(
+            name: "sandbox-probe", dependencies: ["PrivSep", "CPrivSep", "CSeccomp", nioCore, nioPosix],
+            path: "Tests/sandbox-probe"),
 
         // --- Unit tests (`swift test`). Integration tests live in Tests/integration and run real binaries.
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "AgentConfigTests", dependencies: ["AgentConfig"]),
         .testTarget(name: "PrivSepTests", dependencies: ["PrivSep", "AgentIPC"]),
         .testTarget(name: "AgentIPCTests", dependencies: ["AgentIPC", "AgentConfig", "PrivSep"]),
+        .testTarget(
+            name: "HelperTests", dependencies: ["privileged-helper", "AgentIPC", "AgentConfig", "PrivSep", "JSON"]),
         .testTarget(name: "DNSCodecTests", dependencies: ["DNSCodec", nioCore]),
         .testTarget(name: "DNSServiceTests", dependencies: ["DNSService", "DNSCodec", nioCore, nioPosix, nioEmbedded]),
         .testTarget(name: "BoundaryWireTests", dependencies: ["BoundaryWire", "JSON"]),

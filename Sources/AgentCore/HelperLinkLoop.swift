@@ -20,6 +20,8 @@ struct HelperLinkLoop {
     let sink: LogSink
     let logger: Logger
     var config: AgentConfiguration
+    var configText: String
+    var systemUpstreams: [UpstreamServer]
     let attachPeer: WorkerMain.PeerAttach
 
     struct PendingReload {
@@ -84,14 +86,13 @@ struct HelperLinkLoop {
         }
     }
 
+    /// Applies a reload at END. Without `configText` (the helper only changed the upstreams or the
+    /// log file, e.g. on resume) the configuration stays as it is.
     mutating func apply(_ pending: PendingReload) {
-        guard let text = pending.text else {
-            if let fd = pending.logFD { sink.update(fd: fd, toStdout: config.logToStdout, level: sink.level) }
-            return
-        }
+        let text = pending.text ?? configText
         let new: AgentConfiguration
         do {
-            new = try ConfigLoader.parse(text, path: "configuration from the helper")
+            new = pending.text == nil ? config : try ConfigLoader.parse(text, path: "configuration from the helper")
         } catch {
             // The helper validated it; a difference means a parser mismatch. Keep the old one.
             if let fd = pending.logFD { Posix.closeQuietly(fd) }
@@ -101,9 +102,11 @@ struct HelperLinkLoop {
         }
         let changed = new.changedKeys(from: config)
         config = new
+        configText = text
+        if let upstreams = pending.upstreams { systemUpstreams = upstreams }
         sink.update(fd: pending.logFD, toStdout: new.logToStdout, level: WorkerLog.level(new.logLevel))
         let update = WorkerReload(
-            config: new, configText: text, systemUpstreams: pending.upstreams ?? [], changedKeys: changed)
+            config: new, configText: text, systemUpstreams: systemUpstreams, changedKeys: changed)
         let service = self.service
         logger.info("configuration reloaded", metadata: ["changed": "\(changed.joined(separator: ","))"])
         control.execute { service.reload(update) }

@@ -87,7 +87,8 @@ public enum WorkerMain {
             try helper.ready()
             var loop = HelperLinkLoop(
                 role: role, link: link, helper: helper, service: service, control: control, sink: sink,
-                logger: logger, config: bootstrap.config, attachPeer: attachPeer)
+                logger: logger, config: bootstrap.config, configText: bootstrap.configText,
+                systemUpstreams: bootstrap.upstreams, attachPeer: attachPeer)
             loop.run()
         } catch {
             let line = "\(role.executableName): \(error)\n"

@@ -111,6 +111,13 @@ final class UDPQueryHandler: ChannelInboundHandler, Sendable {
         guard let failure = servfail(for: query.data), let server = box.server.withLock({ $0 }) else { return }
         let listener = context.channel
         let client = query.remoteAddress
+        // Who asked (NETLINK_SOCK_DIAG on the query's 4-tuple): DNSService answers from that user's
+        // view; the stub only logs it.
+        if let local = listener.localAddress {
+            let uid = (try? ChannelPeer.udpOwnerUID(source: client, destination: local)) ?? nil
+            server.logger.debug(
+                "query", metadata: ["peer": "\(client)", "uid": "\(uid.map(String.init) ?? "unknown")"])
+        }
         let reply: @Sendable (ByteBuffer) -> Void = { answer in
             listener.writeAndFlush(AddressedEnvelope(remoteAddress: client, data: answer), promise: nil)
         }

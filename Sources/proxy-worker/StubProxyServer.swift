@@ -18,12 +18,28 @@ final class StubProxyServer: Sendable {
         let s = context.proxySockets
         let logger = context.logger
         var channels: [Channel] = []
-        for fd in [s.proxy4, s.proxy6, s.apiUnix] + (s.apiTCP.map { [$0] } ?? []) {
+        // The redirected listeners: who connected, and where to (the kernel's view, as the broker
+        // will use it), then close.
+        for fd in [s.proxy4, s.proxy6] {
             channels.append(
                 try ServerBootstrap(group: context.group)
                     .childChannelInitializer { child in
-                        logger.debug(
-                            "accepted and closed", metadata: ["peer": "\(child.remoteAddress.map { "\($0)" } ?? "?")"])
+                        ChannelPeer.originalDestination(child).map { destination -> Void in
+                            let uid = (try? ChannelPeer.tcpOwnerUID(child, server: destination)) ?? nil
+                            logger.info(
+                                "redirected connection accepted and closed",
+                                metadata: [
+                                    "original": "\(destination)", "uid": "\(uid.map(String.init) ?? "unknown")",
+                                ])
+                        }.always { _ in child.close(promise: nil) }
+                    }
+                    .withBoundSocket(fd).wait())
+        }
+        for fd in [s.apiUnix] + (s.apiTCP.map { [$0] } ?? []) {
+            channels.append(
+                try ServerBootstrap(group: context.group)
+                    .childChannelInitializer { child in
+                        logger.debug("API connection accepted and closed")
                         return child.close()
                     }
                     .withBoundSocket(fd).wait())
