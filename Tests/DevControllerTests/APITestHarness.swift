@@ -21,13 +21,14 @@ final class APITestHarness: @unchecked Sendable {
     let logPath: String
     let logger = Logger(label: "test.control")
 
-    init(config: DevControllerConfig = .devDefaults) throws {
+    init(config: DevControllerConfig = .devDefaults, workerPollInterval: TimeAmount = .seconds(2)) throws {
         logPath = "/tmp/bca-control-api-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).jsonl"
         var options = DevController.Options()
         options.apiAddress = .tcp(host: "127.0.0.1", port: 0)
         options.proxyAddress = .tcp(host: "127.0.0.1", port: 0)
         options.adminAddress = .tcp(host: "127.0.0.1", port: 0)
         options.requestLogPath = logPath
+        options.workerPollInterval = workerPollInterval
         controller = try DevController(config: config, options: options, group: group, logger: logger)
     }
 
