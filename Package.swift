@@ -111,6 +111,10 @@ let package = Package(
         .executableTarget(
             name: "sandbox-probe", dependencies: ["PrivSep", "CPrivSep", "CSeccomp", nioCore, nioPosix],
             path: "Tests/sandbox-probe"),
+        // Test/benchmark tool for the data plane (dev worker, splice proxy, echo pump); not shipped.
+        .executableTarget(
+            name: "dataplane-check",
+            dependencies: ["DevController", "BoundaryAPI", "BoundaryWire", nioCore, nioPosix, logging]),
 
         // --- Unit tests (`swift test`). Integration tests live in Tests/integration and run real binaries.
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
