@@ -81,7 +81,12 @@ public enum DNSQueryParser {
                 questionEnd: nameEnd + 4, edns: nil)
             var position = info.questionEnd
             for _ in 0..<recordCount {
-                position = try skipRecord(message, at: position).end
+                let record = try skipRecord(message, at: position)
+                // RFC 6891 §6.1.1: OPT belongs in the additional section only.
+                guard record.type != DNSType.opt.rawValue else {
+                    throw DNSCodecError.invalidOPT("OPT outside the additional section")
+                }
+                position = record.end
             }
             for _ in 0..<additionalCount {
                 let record = try skipRecord(message, at: position)

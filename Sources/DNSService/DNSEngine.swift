@@ -3,8 +3,10 @@ import Logging
 import NIOCore
 
 /// The server's brain, confined to one event loop: it reads each query, answers aliases from the views,
-/// serves the cache, hands misses to the `Forwarder`, and writes every answer into one reused output buffer
-/// whose slices go to the sinks (no allocation per answer). Handlers call `process` and `endOfBatch`.
+/// serves the cache, hands misses to the `Forwarder`, and writes every answer into a pool of reused output
+/// buffers (one per answer in the current batch; after the batch's flush the kernel has copied them, so
+/// they are uniquely ours again and `clear()` costs no allocation). Handlers call `process` and
+/// `endOfBatch`.
 final class DNSEngine {
     let loop: EventLoop
     let logger: Logger
@@ -21,11 +23,14 @@ final class DNSEngine {
     var random = RandomPool()
     var ttlOffsets: [Int] = []
     var tcpConnectionCount = 0
-    private var out: ByteBuffer
+    private var buffers: [ByteBuffer] = []
+    private var nextBuffer = 0
+    private let allocator = ByteBufferAllocator()
     private var dirty: [BatchFlushable] = []
-    private static let outCapacity = 64 * 1024
-    /// Room left in `out` below which a fresh buffer is started rather than growing a shared one.
-    private static let outReserve = 4096
+    /// Initial size of a pooled answer buffer (most answers fit; larger ones grow it once).
+    private static let bufferCapacity = 1024
+    /// Answers per batch served from the pool; a longer batch (deep TCP pipelining) allocates the rest.
+    private static let maxPooledBuffers = 128
 
     init(loop: EventLoop, configuration: DNSServerConfiguration, delegate: DNSServerDelegate?, logger: Logger) {
         self.loop = loop
@@ -33,7 +38,6 @@ final class DNSEngine {
         self.delegate = delegate
         self.logger = logger
         self.cache = ResponseCache(capacity: configuration.cacheSize)
-        self.out = ByteBufferAllocator().buffer(capacity: Self.outCapacity)
         self.ttlOffsets.reserveCapacity(64)
         self.forwarder = Forwarder(engine: self)
     }
@@ -62,7 +66,7 @@ final class DNSEngine {
             }
             dirty.removeAll(keepingCapacity: true)
         }
-        out.clear()
+        nextBuffer = 0
     }
 
     // MARK: queries
@@ -186,7 +190,7 @@ final class DNSEngine {
         else { return false }
         let entry = cache[index]
         let age = UInt32(min((now - entry.storedAt) / 1_000_000_000, UInt64(DNSLimits.maxTTL)))
-        emit(to: origin, info: info, size: entry.message.count + 11) { out in
+        emit(to: origin, info: info) { out in
             let start = out.writerIndex
             out.writeBytes(entry.message)
             out.setInteger(info.id, at: start)
@@ -250,61 +254,65 @@ final class DNSEngine {
 
     // MARK: writing answers
 
-    /// Writes one answer to a parsed query into the output buffer and queues it on the origin's sink; a UDP
-    /// answer over the client's limit becomes an empty TC answer (RFC 1035 §4.2.1, RFC 6891 §7).
-    func emit(to origin: QueryOrigin, info: DNSQueryInfo, size: Int = 512, _ write: (inout ByteBuffer) -> Void) {
+    /// Writes one answer to a parsed query and queues it on the origin's sink; a UDP answer over the
+    /// client's limit becomes an empty TC answer (RFC 1035 §4.2.1, RFC 6891 §7).
+    func emit(to origin: QueryOrigin, info: DNSQueryInfo, _ write: (inout ByteBuffer) -> Void) {
         let sink = origin.sink
         guard sink.isActive else {
             counters.dropped &+= 1
             return
         }
-        reserve(size)
-        let start = out.writerIndex
-        out.writeInteger(UInt16(0))  // the TCP length, filled below
-        write(&out)
-        var length = out.writerIndex - start - 2
-        if !sink.isTCP && length > info.udpLimit {
-            out.moveWriterIndex(to: start + 2)
-            DNSResponseWriter.writeEmptyResponse(into: &out, query: info, name: name, rcode: .noError, truncated: true)
-            length = out.writerIndex - start - 2
-            counters.truncatedAnswers &+= 1
+        let tcp = sink.isTCP
+        var truncated = false
+        let answer = withAnswerBuffer { out in
+            if tcp { out.writeInteger(UInt16(0)) }  // the length, filled by `frame`
+            write(&out)
+            if !tcp && out.readableBytes > info.udpLimit {
+                out.clear()
+                DNSResponseWriter.writeEmptyResponse(
+                    into: &out, query: info, name: name, rcode: .noError, truncated: true)
+                truncated = true
+            }
+            if tcp { Self.frame(&out) }
         }
-        finish(sink: sink, remote: origin.remote, start: start, length: length)
+        if truncated { counters.truncatedAnswers &+= 1 }
+        sink.send(answer, to: origin.remote)
+        markDirty(sink)
     }
 
     /// The same for answers to messages whose question could not be read.
     private func emit(to origin: QueryOrigin, udpLimit: Int, _ write: (inout ByteBuffer) -> Void) {
         let sink = origin.sink
         guard sink.isActive else { return }
-        reserve(512)
-        let start = out.writerIndex
-        out.writeInteger(UInt16(0))
-        write(&out)
-        finish(sink: sink, remote: origin.remote, start: start, length: out.writerIndex - start - 2)
-    }
-
-    private func finish(sink: ResponseSink, remote: SocketAddress?, start: Int, length: Int) {
-        guard length <= DNSLimits.maxMessageLength else {
-            // Cannot happen for answers we build; an upstream TCP answer is at most 65535 by its framing.
-            out.moveWriterIndex(to: start)
-            counters.dropped &+= 1
-            return
+        let tcp = sink.isTCP
+        let answer = withAnswerBuffer { out in
+            if tcp { out.writeInteger(UInt16(0)) }
+            write(&out)
+            if tcp { Self.frame(&out) }
         }
-        let slice: ByteBuffer
-        if sink.isTCP {
-            out.setInteger(UInt16(length), at: start)
-            slice = out.getSlice(at: start, length: length + 2)!
-        } else {
-            slice = out.getSlice(at: start + 2, length: length)!
-        }
-        sink.send(slice, to: remote)
+        sink.send(answer, to: origin.remote)
         markDirty(sink)
     }
 
-    /// Makes sure `size` more bytes fit without growing a buffer the kernel may still be reading from.
-    private func reserve(_ size: Int) {
-        if out.writableBytes < size + 2 + Self.outReserve {
-            out = ByteBufferAllocator().buffer(capacity: max(Self.outCapacity, size + 2 + Self.outReserve))
+    /// Fills the 2-byte TCP length in front of the message (RFC 1035 §4.2.2). Our answers are small and an
+    /// upstream's is bounded by its own framing, so the length always fits.
+    private static func frame(_ out: inout ByteBuffer) {
+        out.setInteger(UInt16(truncatingIfNeeded: out.readableBytes - 2), at: out.readerIndex)
+    }
+
+    /// Runs `body` on the next pooled buffer, emptied, in place (no copy), and returns a reference to it.
+    /// The pool keeps its own reference; once the kernel has taken the bytes at flush time that one is
+    /// unique again and the next `clear()` is free.
+    private func withAnswerBuffer(_ body: (inout ByteBuffer) -> Void) -> ByteBuffer {
+        guard nextBuffer < Self.maxPooledBuffers else {
+            var buffer = allocator.buffer(capacity: Self.bufferCapacity)
+            body(&buffer)
+            return buffer
         }
+        if nextBuffer == buffers.count { buffers.append(allocator.buffer(capacity: Self.bufferCapacity)) }
+        buffers[nextBuffer].clear()
+        body(&buffers[nextBuffer])
+        nextBuffer += 1
+        return buffers[nextBuffer - 1]
     }
 }

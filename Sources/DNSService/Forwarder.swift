@@ -302,7 +302,7 @@ final class Forwarder {
         detach(pending)
         if upstreams.indices.contains(pending.upstreamIndex) { upstreams[pending.upstreamIndex].downUntil = 0 }
         let info = pending.info
-        engine.emit(to: pending.origin, info: info, size: message.readableBytes) { out in
+        engine.emit(to: pending.origin, info: info) { out in
             let start = out.writerIndex
             out.writeImmutableBuffer(message)
             out.setInteger(info.id, at: start)
