@@ -78,7 +78,9 @@ extension BrokerCore {
             alias = nil
         }
         guard let alias else {
-            return refuse(channel, uid: uid, alias: "-", peer: peer, reason: "no alias has address \(destination)")
+            return refuse(
+                channel, uid: uid, alias: "-", peer: peer,
+                reason: "no alias has address \(IPText.endpoint(destination))")
         }
         if let reason = refusal(uid: uid, alias: alias) {
             return refuse(channel, uid: uid, alias: alias, peer: peer, reason: reason)

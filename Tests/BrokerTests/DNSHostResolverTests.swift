@@ -57,6 +57,24 @@ final class DNSHostResolverTests: XCTestCase {
             [try SocketAddress(ipAddress: "::9", port: 9200), try SocketAddress(ipAddress: "127.0.0.9", port: 9200)])
     }
 
+    func testOverTCPToo() throws {
+        let tcp = DNSHostResolver(server: try SocketAddress(ipAddress: "127.0.0.1", port: port), transport: .tcp)
+        let addresses = try tcp.resolve(host: "ctl.bca.test", port: 9200, on: group.next()).wait()
+        XCTAssertEqual(
+            addresses,
+            [try SocketAddress(ipAddress: "::9", port: 9200), try SocketAddress(ipAddress: "127.0.0.9", port: 9200)])
+    }
+
+    func testAnswersAreCached() throws {
+        let r = try resolver()
+        _ = try r.resolve(host: "ctl.bca.test", port: 1, on: group.next()).wait()
+        dnsmasq?.terminate()
+        dnsmasq?.waitUntilExit()
+        let again = try r.resolve(host: "CTL.bca.test.", port: 443, on: group.next()).wait()
+        XCTAssertEqual(
+            again.last, try SocketAddress(ipAddress: "127.0.0.9", port: 443), "from the cache, with the new port")
+    }
+
     func testV4Only() throws {
         let addresses = try resolver().resolve(host: "v4only.bca.test", port: 443, on: group.next()).wait()
         XCTAssertEqual(addresses, [try SocketAddress(ipAddress: "127.0.0.10", port: 443)])
