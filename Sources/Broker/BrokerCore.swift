@@ -66,6 +66,8 @@ where Controller.Grant == DataPlane.Grant {
     var tokenRequests: [UInt32: UInt64] = [:]
     var nextTokenRequest: UInt64 = 1
     var tickTask: RepeatedTask?
+    var helperPoll: Scheduled<Void>?
+    var resolverOverwritten = false
     var shuttingDown = false
     /// Cancels under way, so shutdown waits for them (bounded) instead of cutting them off.
     var cancelsInFlight: [UInt64: EventLoopFuture<Void>] = [:]
@@ -100,6 +102,7 @@ where Controller.Grant == DataPlane.Grant {
             [weak self] _ in
             self?.tick(at: .now())
         }
+        pollHelper(first: true)
     }
 
     /// Entries persisted by an earlier run (the journal), oldest first.
@@ -152,6 +155,8 @@ where Controller.Grant == DataPlane.Grant {
         shuttingDown = true
         tickTask?.cancel()
         tickTask = nil
+        helperPoll?.cancel()
+        helperPoll = nil
         var cancels: [EventLoopFuture<Void>] = []
         for key in sessions.keys.sorted(by: { ($0.uid, $0.alias) < ($1.uid, $1.alias) }) {
             guard var state = sessions[key] else { continue }

@@ -1,6 +1,7 @@
 import AgentConfig
 import AgentCore
 import AgentIPC
+import JSON
 import Logging
 import NIOCore
 
@@ -123,5 +124,21 @@ struct HelperAdapter: HelperPort {
 
     func reportError(_ text: String) {
         try? client.reportError(text)
+    }
+
+    func status() -> EventLoopFuture<HelperState> {
+        let promise = loop.makePromise(of: HelperState.self)
+        client.status { result in
+            promise.completeWith(
+                result.mapError { $0 as Error }.flatMap { text in
+                    Result {
+                        let json = try JSONValue(parsing: text)
+                        return HelperState(
+                            paused: json["paused"]?.boolValue ?? false,
+                            resolverOverwritten: json["resolverOverwritten"]?.boolValue ?? false)
+                    }
+                })
+        }
+        return promise.futureResult
     }
 }

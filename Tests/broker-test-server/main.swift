@@ -124,6 +124,9 @@ struct PrintingHelper: HelperPort {
         return loop.makeSucceededVoidFuture()
     }
     func reportError(_ text: String) { say("reportError \(text)") }
+    func status() -> EventLoopFuture<HelperState> {
+        loop.makeSucceededFuture(HelperState(paused: false, resolverOverwritten: false))
+    }
 }
 
 /// broker → DNS worker: printed, and handed to the in-process DNSServer when there is one.
