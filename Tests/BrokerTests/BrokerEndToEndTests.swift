@@ -14,9 +14,10 @@ final class BrokerEndToEndTests: XCTestCase {
 
     func withHarness(
         settings: BrokerSettings = BrokerSettings(version: "test"),
+        configure: (inout DevControllerConfig) -> Void = { _ in },
         _ body: (BrokerHarness) async throws -> Void
     ) async throws {
-        let harness = try BrokerHarness(settings: settings)
+        let harness = try BrokerHarness(settings: settings, configure: configure)
         try await harness.start()
         do {
             try await body(harness)
@@ -196,6 +197,29 @@ final class BrokerEndToEndTests: XCTestCase {
             XCTAssertEqual(status.pauseScope, .agent)
             XCTAssertTrue(status.errors.first?.contains("auto-paused") == true, "\(status.errors)")
             XCTAssertEqual(dns.views[alice] ?? [], [], "a paused agent resolves no alias")
+        }
+    }
+
+    func testTokenExpiryDropsTheTokenItsViewAndSessions() async throws {
+        try await withHarness(configure: { $0.authTokenTimeToLive = 3 }) { h in
+            let status = try await signIn(h, uid: alice, as: "alice")
+            XCTAssertNotNil(status.authTokenExpiry)
+            let dns = h.dns
+            let alice = self.alice
+            _ = try await h.eventually { _ in dns.views[alice]?.count == 3 }
+            let echoMaybe = try await h.address(of: "echo.bca.test", uid: alice)
+            let echo = try XCTUnwrap(echoMaybe)
+            let port = try h.listen(uid: alice, destination: echo)
+            XCTAssertEqual(Client.roundTrip(port: port), .echoed("hello through boundary\n"))
+            let dropped = try await h.eventually(8) { $0.users[alice]?.token == nil }
+            XCTAssertTrue(dropped, "the token is dropped at its expiry")
+            XCTAssertEqual(dns.views[alice] ?? [], [])
+            let after = try StatusResponse(json: try await h.api(.status, uid: alice))
+            XCTAssertNil(after.authTokenID)
+            XCTAssertTrue(after.errors.first?.contains("expired") == true, "\(after.errors)")
+            let sessions = try SessionsResponse(json: try await h.api(.sessions, uid: alice))
+            XCTAssertEqual(sessions.items, [], "its sessions and credentials are gone")
+            XCTAssertEqual(Client.roundTrip(port: port), .refused)
         }
     }
 
