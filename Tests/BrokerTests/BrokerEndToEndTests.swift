@@ -223,6 +223,39 @@ final class BrokerEndToEndTests: XCTestCase {
         }
     }
 
+    func testANewDNSWorkerGetsEveryViewAndAReloadReaddresses() async throws {
+        try await withHarness { h in
+            _ = try await signIn(h, uid: alice, as: "alice")
+            _ = try await signIn(h, uid: carol, as: "carol")
+            let dns = h.dns
+            let (alice, carol) = (self.alice, self.carol)
+            _ = try await h.eventually { _ in dns.views[alice]?.count == 3 && dns.fallbackUsers == [carol] }
+            // The DNS worker restarted: the new one knows nothing until the broker pushes it all.
+            let fresh = RecordingDNSWorker()
+            try await h.onCore { $0.dnsWorkerConnected(fresh) }
+            XCTAssertEqual(
+                fresh.views[alice]?.map(\.alias).sorted(), ["creds.bca.test", "echo.bca.test", "once.bca.test"])
+            XCTAssertEqual(fresh.fallbackUsers, [carol])
+            XCTAssertEqual(fresh.flushes, 1)
+
+            // SIGHUP with another v4_prefix: every alias moves into it; the old address is refused.
+            let oldMaybe = try await h.address(of: "echo.bca.test", uid: alice)
+            let old = try XCTUnwrap(oldMaybe)
+            var settings = BrokerSettings(version: "test")
+            settings.v4Base = IPText.parseV4("100.80.0.0")!
+            settings.v4PrefixLength = 12
+            let newSettings = settings
+            try await h.onCore { $0.apply(settings: newSettings) }
+            let moved = fresh.views[alice]?.first { $0.alias == "echo.bca.test" }
+            let v4 = try XCTUnwrap(moved?.addresses.v4)
+            XCTAssertEqual(v4 & 0xfff0_0000, IPText.parseV4("100.80.0.0")!)
+            let oldPort = try h.listen(uid: alice, destination: old)
+            XCTAssertEqual(Client.roundTrip(port: oldPort), .refused)
+            let newPort = try h.listen(uid: alice, destination: try SocketAddress(ipAddress: IPText.v4(v4), port: 80))
+            XCTAssertEqual(Client.roundTrip(port: newPort), .echoed("hello through boundary\n"))
+        }
+    }
+
     func testExplain() async throws {
         try await withHarness { h in
             _ = try await signIn(h, uid: alice, as: "alice")

@@ -58,6 +58,17 @@ assert_eq "status over TCP is bca-u2's" "u_2222222222" "$(echo "$out" | json '["
 out=$(api_unix "$ns" bca-u2 "$dir" POST /v1/tokens '{"boundary_addr":"http://127.0.0.1:9200","token":"at_1234567890_s1bogus"}')
 assert_eq "a token the controller does not know is refused" "Unauthenticated" "$(echo "$out" | json '["kind"]')"
 
+# A uid anywhere in the request (query, header, body) is ignored: bca-u2 pauses only bca-u2.
+in_ns "$ns" runuser -u bca-u2 -- curl -s -X POST -H "X-Uid: $u1" -H 'content-type: application/json' \
+    -d "{\"uid\":$u1}" "http://127.0.0.1:$API_TCP_PORT/v1/pause?uid=$u1" >/dev/null
+assert_eq "a forged uid does not pause bca-u1" "running" "$(api_unix "$ns" bca-u1 "$dir" GET /v1/status | json '["status"]')"
+assert_eq "bca-u2 paused itself" "paused" "$(api_tcp "$ns" bca-u2 GET /v1/status | json '["status"]')"
+api_tcp "$ns" bca-u2 POST /v1/resume >/dev/null
+out=$(in_ns "$ns" runuser -u bca-u1 -- curl -s -H 'Origin: http://evil.example' "http://127.0.0.1:$API_TCP_PORT/v1/sessions")
+assert_eq "a browser's request (Origin) is refused" "PermissionDenied" "$(echo "$out" | json '["kind"]')"
+out=$(in_ns "$ns" runuser -u bca-u1 -- curl -s -H 'Host: evil.example:9300' "http://127.0.0.1:$API_TCP_PORT/v1/sessions")
+assert_eq "a rebound Host is refused" "PermissionDenied" "$(echo "$out" | json '["kind"]')"
+
 wait_for 10 test -n "$(alias_address "$ns" bca-u1 "$dir" web.boundary.dev)" || fail "alias view never pushed"
 addr=$(alias_address "$ns" bca-u1 "$dir" web.boundary.dev)
 log "web.boundary.dev is $addr"
