@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "BoundaryAPI",
             dependencies: [
-                "BoundaryWire", "JSON", nioCore, nioPosix, nioHTTP1, nioWebSocket, nioTLS, nioSSL, crypto, logging,
+                "BoundaryWire", "JSON", nioCore, nioPosix, nioHTTP1, nioWebSocket, nioTLS, nioSSL, logging,
             ]),
         // Local API shapes shared by the broker and the CLI (status, sessions, tokens, explain).
         .target(name: "AgentAPI", dependencies: ["JSON"]),

@@ -50,6 +50,11 @@ final class DataPlaneCredentialTests: XCTestCase {
                 "certificate of another key"
             ),
             (credentials(key: raw, cert: [0x30, 0x00]), TofuToken.generate(), "not a certificate"),
+            (
+                credentials(
+                    key: Array(other.rawRepresentation) + Array(key.publicKey.rawRepresentation), cert: cert),
+                TofuToken.generate(), "seed of another key (public half and certificate agree)"
+            ),
             (credentials(key: raw, cert: cert, id: ""), TofuToken.generate(), "empty session id"),
             (credentials(key: raw, cert: cert, id: "s_with space"), TofuToken.generate(), "session id with a space"),
             (credentials(key: raw, cert: cert), "short", "tofu token of 5 characters"),

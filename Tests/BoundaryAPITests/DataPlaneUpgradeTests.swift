@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import XCTest
 
@@ -18,6 +19,18 @@ final class DataPlaneUpgradeTests: XCTestCase {
                 + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
                 + "Sec-WebSocket-Protocol: boundary-tcp-proxy-v1\r\n\r\n")
         XCTAssertEqual(request.expectedAccept, accept)
+    }
+
+    func testSHA1Vectors() {
+        // FIPS 180-2 appendix A examples, and the empty message.
+        func hex(_ b: [UInt8]) -> String { b.map { String(format: "%02x", $0) }.joined() }
+        XCTAssertEqual(hex(SHA1.hash(Array("abc".utf8))), "a9993e364706816aba3e25717850c26c9cd0d89d")
+        XCTAssertEqual(hex(SHA1.hash([])), "da39a3ee5e6b4b0d3255bfef95601890afd80709")
+        XCTAssertEqual(
+            hex(SHA1.hash(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))),
+            "84983e441c3bd26ebaae4aa1f95129e5e54670f1")
+        XCTAssertEqual(
+            hex(SHA1.hash([UInt8](repeating: 0x61, count: 1_000_000))), "34aa973cd4c4daa4f61eeb2bdbad27316534016f")
     }
 
     func testRandomKeysAreSixteenBytesOfBase64() {
