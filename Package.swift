@@ -122,6 +122,8 @@ let package = Package(
         .testTarget(name: "PrivSepTests", dependencies: ["PrivSep", "AgentIPC"]),
         .testTarget(name: "AgentIPCTests", dependencies: ["AgentIPC", "AgentConfig", "PrivSep"]),
         .testTarget(
+            name: "AgentCoreTests", dependencies: ["AgentCore", "AgentIPC", "AgentConfig", "PrivSep", logging]),
+        .testTarget(
             name: "HelperTests", dependencies: ["privileged-helper", "AgentIPC", "AgentConfig", "PrivSep", "JSON"]),
         .testTarget(name: "DNSCodecTests", dependencies: ["DNSCodec", nioCore]),
         .testTarget(name: "DNSServiceTests", dependencies: ["DNSService", "DNSCodec", nioCore, nioPosix, nioEmbedded]),

@@ -1,9 +1,6 @@
 import CPrivSep
+import Glibc
 import PrivSep
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// The DNS listen addresses and the AnyIP local routes, over rtnetlink (CPrivSep's RTM_NEWADDR /
 /// RTM_NEWROUTE): no `ip` child process, no parsing of its output, and the kernel's errno comes back

@@ -1,10 +1,7 @@
 import AgentConfig
 import AgentIPC
+import Glibc
 import PrivSep
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// The helper's log: `2026-11-25T00:41:01.211Z info helper: message` lines (the workers' format) to
 /// the log file, plus stdout with `log_to_stdout`; warnings and errors always to stderr too, and

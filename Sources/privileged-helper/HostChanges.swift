@@ -1,9 +1,6 @@
 import AgentConfig
+import Glibc
 import PrivSep
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// Changes to the host, each written to the state file before it is made, and their undoing in
 /// reverse order. Undoing is idempotent: what is already gone counts as undone, so `cleanup` can

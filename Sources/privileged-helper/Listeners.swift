@@ -1,9 +1,6 @@
 import AgentIPC
+import Glibc
 import PrivSep
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// The sockets the helper binds as root and hands to the workers. It keeps its copies for the
 /// life of the run, so a restarted worker gets the very same sockets (no port ever unbound).

@@ -1,10 +1,7 @@
 import AgentConfig
 import AgentIPC
+import Glibc
 import PrivSep
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// Points the system resolver at the DNS worker and back (after Tailscale's OSConfigurator):
 /// `resolv.conf` mode now, `systemd-resolved` later as another conformer.

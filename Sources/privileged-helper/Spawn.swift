@@ -1,10 +1,7 @@
 import AgentConfig
 import AgentIPC
+import Glibc
 import PrivSep
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// One running worker process, as the helper sees it.
 final class WorkerHandle {

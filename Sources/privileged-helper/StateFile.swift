@@ -1,10 +1,7 @@
 import AgentIPC
+import Glibc
 import JSON
 import PrivSep
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// One thing the helper changed on the host, with what it takes to undo it.
 enum SystemChange: Equatable {

@@ -1,11 +1,8 @@
 import AgentConfig
 import AgentIPC
+import Glibc
 import JSON
 import PrivSep
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// The helper's run: the host changes in order, the workers, and one single-threaded poll loop over
 /// the signalfd and the workers' control sockets, with timers for restarts and the stop deadline.

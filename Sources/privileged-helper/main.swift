@@ -1,11 +1,8 @@
 // boundary-agent-helper: the small root process. It changes the host (addresses, local routes,
 // nftables, resolv.conf), binds the sockets, starts the sandboxed workers and hands them their fds,
 // supervises them, and undoes everything on stop. See docs/architecture.md.
+import Glibc
 import PrivSep
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 let options: HelperOptions
 do {

@@ -7,7 +7,13 @@
 NS=bca-privsep-life
 agent_setup $NS
 before=$(snapshot_host $NS)
-agent_start $NS
+# systemd's side of Type=notify: a datagram socket the helper reports READY=1 / STOPPING=1 to.
+need_tool socat
+socat -u UNIX-RECV:"$AGENT_DIR/notify.sock" OPEN:"$AGENT_DIR/notify.log",creat,append &
+on_exit "kill $! 2>/dev/null"
+wait_for 3 test -S "$AGENT_DIR/notify.sock" || fatal "socat notify socket"
+NOTIFY_SOCKET=$AGENT_DIR/notify.sock agent_start $NS
+check "READY=1 went to \$NOTIFY_SOCKET once serving" wait_for 2 grep -q "READY=1" "$AGENT_DIR/notify.log"
 
 # --- processes
 uid=$(id -u boundary-agent)
@@ -86,6 +92,7 @@ agent_stop
 took=$((($(date +%s%N) - t0) / 1000000))
 log "stop took ${took} ms"
 assert_eq "SIGTERM exits 0" 0 "$AGENT_RC"
+check "STOPPING=1 went to \$NOTIFY_SOCKET" grep -q "STOPPING=1" "$AGENT_DIR/notify.log"
 assert_eq "after SIGTERM the host is exactly as before" "$before" "$(snapshot_host $NS)"
 check_fails "the state file is gone" test -e "$AGENT_DIR/run/state.json"
 check_fails "the API socket file is gone" test -e "$AGENT_DIR/run/agent.sock"

@@ -23,8 +23,10 @@ back() {
     [ "$p" != "$old" ] && in_ns $NS ss -lunp | grep -F " $AGENT_V4:53 " | grep -q "pid=$p," &&
         grep -q "the dns worker is serving" <(tail -n 5 "$AGENT_DIR/agent.log")
 }
-check "a killed DNS worker is back within 2 s" wait_for 2 back
-log "DNS worker back after $((($(date +%s%N) - t0) / 1000000)) ms"
+wait_for 5 back
+took=$((($(date +%s%N) - t0) / 1000000))
+log "DNS worker back after $took ms"
+check "a killed DNS worker is back within 2 s (serving, holding :53)" test "$took" -lt 2000
 new=$(agent_worker_pid dns)
 ss_out=$(in_ns $NS ss -lunpt)
 for proto in udp tcp; do
@@ -40,9 +42,12 @@ check "the event was logged" grep -q "dns worker (pid $old) killed by signal 9 (
 # --- the proxy worker
 old=$(agent_worker_pid proxy)
 kill -KILL "$old"
-check "a killed proxy worker is back within 2 s" wait_for 2 bash -c \
-    "p=\$(pgrep -P $AGENT_PID -f boundary-agent-proxy) && [ \"\$p\" != $old ]"
-sleep 0.5
+t0=$(date +%s%N)
+proxy_back() { grep -c "the proxy worker is serving" "$AGENT_DIR/agent.log" | grep -qx 2; }
+wait_for 5 proxy_back
+took=$((($(date +%s%N) - t0) / 1000000))
+log "proxy worker back after $took ms"
+check "a killed proxy worker is back within 2 s" test "$took" -lt 2000
 in_ns $NS curl -s -m 3 http://100.64.9.9:80/ >/dev/null 2>&1
 check "the new proxy worker takes redirected connections" grep -q "original=100.64.9.9:80" "$AGENT_DIR/agent.log"
 # Links attached by a broker: at start, when the DNS worker restarted (a fresh link pushed to the
