@@ -25,7 +25,7 @@ final class DNSEngine {
     var tcpConnectionCount = 0
     private var buffers: [ByteBuffer] = []
     private var nextBuffer = 0
-    private let allocator = ByteBufferAllocator()
+    let allocator = ByteBufferAllocator()
     private var dirty: [BatchFlushable] = []
     /// Initial size of a pooled answer buffer (most answers fit; larger ones grow it once).
     private static let bufferCapacity = 1024

@@ -84,8 +84,10 @@ public final class DNSServer: @unchecked Sendable {
     ) -> EventLoopFuture<DNSServer> {
         let loop = group.next()
         guard !udp.isEmpty || !tcp.isEmpty else { return loop.makeFailedFuture(DNSServiceError.noSockets) }
+        let confinedDelegate = LoopConfined(delegate)
         return loop.flatSubmit {
-            let engine = DNSEngine(loop: loop, configuration: configuration, delegate: delegate, logger: logger)
+            let engine = DNSEngine(
+                loop: loop, configuration: configuration, delegate: confinedDelegate.value, logger: logger)
             engine.forwarder.setUpstreams(configuration.upstreams)
             let bound = NIOLoopBound(engine, eventLoop: loop)
             let udpFutures = udp.map { endpoint -> EventLoopFuture<Channel> in

@@ -27,9 +27,15 @@ public struct DNSServerConfiguration: Sendable, Equatable {
     /// Users whose queries are answered from the union of all views, like queries whose socket owner cannot
     /// be found: caching stubs such as systemd-resolved or nscd, which ask on behalf of everybody.
     public var unionUIDs: Set<UInt32>
+    /// How long the owner of a client's UDP socket (found with NETLINK_SOCK_DIAG) is remembered; 0 = only
+    /// within one read batch. See `OwnerCache` for the trade-off.
+    public var udpOwnerCacheLifetime: TimeAmount
     /// Connected UDP sockets kept per upstream; each query picks one at random.
     public var upstreamSocketsPerServer: Int
-    /// Queries sent on one upstream socket before it is replaced by a fresh one on a new random port.
+    /// Queries sent on one upstream socket before it is replaced by a fresh one on a new random port. Each
+    /// query goes out on one of `upstreamSocketsPerServer` random ports with a random ID (RFC 5452 §9.2);
+    /// opening a socket costs about a dozen system calls, so replacing one every query would double the
+    /// cost of a forwarded query.
     public var upstreamSocketUses: Int
 
     public init(
@@ -43,8 +49,9 @@ public struct DNSServerConfiguration: Sendable, Equatable {
         maxPendingForwards: Int = 8192,
         aliasReportInterval: TimeAmount = .seconds(1),
         unionUIDs: Set<UInt32> = [],
+        udpOwnerCacheLifetime: TimeAmount = .milliseconds(100),
         upstreamSocketsPerServer: Int = 8,
-        upstreamSocketUses: Int = 32
+        upstreamSocketUses: Int = 128
     ) {
         self.upstreams = upstreams
         self.requestTimeout = requestTimeout
@@ -56,6 +63,7 @@ public struct DNSServerConfiguration: Sendable, Equatable {
         self.maxPendingForwards = maxPendingForwards
         self.aliasReportInterval = aliasReportInterval
         self.unionUIDs = unionUIDs
+        self.udpOwnerCacheLifetime = udpOwnerCacheLifetime
         self.upstreamSocketsPerServer = upstreamSocketsPerServer
         self.upstreamSocketUses = upstreamSocketUses
     }

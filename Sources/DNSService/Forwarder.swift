@@ -19,9 +19,11 @@ final class Forwarder {
     private var active: [PendingForward] = []
     private var nextSerial: UInt32 = 1
     private var nextRequestID: UInt64 = 1
-    private var sweepTask: Scheduled<Void>?
+    fileprivate var sweepTask: Scheduled<Void>?
     /// How often deadlines are checked while anything is outstanding.
     static let sweepInterval = TimeAmount.milliseconds(25)
+    /// Answers read per recvmmsg on an upstream socket.
+    static let upstreamVectorReadCount = 8
     /// How long a failed upstream is passed over in favour of the next one.
     static let downPeriod: UInt64 = 5_000_000_000
 
@@ -112,8 +114,12 @@ final class Forwarder {
             return nil
         }
         let timeout = UInt64(max(0, engine.configuration.requestTimeout.nanoseconds))
+        // A copy of its own: the message is a slice of NIO's receive buffer, which must not stay pinned (and
+        // patching the ID into a shared slice would copy anyway).
+        var query = engine.allocator.buffer(capacity: message.readableBytes)
+        query.writeImmutableBuffer(message)
         let pending = PendingForward(
-            query: message, info: info, nameLength: engine.name.count, origin: origin, deadline: now + timeout)
+            query: query, info: info, nameLength: engine.name.count, origin: origin, deadline: now + timeout)
         pending.slot = active.count
         active.append(pending)
         origin.sink.pendingStarted()
@@ -267,6 +273,7 @@ final class Forwarder {
     }
 
     private func handleAnswer(_ pending: PendingForward, message: ByteBuffer, overTCP: Bool) {
+        guard pending.stage == (overTCP ? .tcp : .udp) else { return }
         pending.loadName(into: engine.name)
         engine.ttlOffsets.removeAll(keepingCapacity: true)
         let collectTTLs = engine.cache.capacity > 0
@@ -319,11 +326,12 @@ final class Forwarder {
         let now = DNSEngine.uptimeNow()
         let remaining = TimeAmount.nanoseconds(Int64(pending.deadline > now ? pending.deadline - now : 0))
         pending.attemptDeadline = pending.deadline
-        let forwarder = self
+        let confined = LoopConfined((self, pending))
         ClientBootstrap(group: engine.loop)
             .connectTimeout(remaining)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    let (forwarder, pending) = confined.value
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(DNSTCPFrameDecoder()))
                     try channel.pipeline.syncOperations.addHandler(
                         UpstreamTCPHandler(forwarder: forwarder, pending: pending))
@@ -331,6 +339,7 @@ final class Forwarder {
             }
             .connect(to: server.address)
             .whenComplete { result in
+                let (forwarder, pending) = confined.value
                 switch result {
                 case .success(let channel):
                     guard pending.stage == .tcp else {
@@ -338,6 +347,11 @@ final class Forwarder {
                         return
                     }
                     pending.tcpChannel = channel
+                    guard channel.isActive else {
+                        forwarder.tcpClosed(pending, channel: channel)
+                        forwarder.engine.endOfBatch()
+                        return
+                    }
                     var framed = channel.allocator.buffer(capacity: pending.query.readableBytes + 2)
                     framed.writeInteger(UInt16(pending.query.readableBytes))
                     framed.writeImmutableBuffer(pending.query)
@@ -350,7 +364,9 @@ final class Forwarder {
     }
 
     func tcpClosed(_ pending: PendingForward, channel: Channel) {
-        guard pending.stage == .tcp, pending.tcpChannel == nil || pending.tcpChannel === channel else { return }
+        // Only the connection this attempt is waiting on counts: `detach` clears `tcpChannel` before it
+        // closes a finished one, whose channelInactive then arrives here and must change nothing.
+        guard pending.stage == .tcp, pending.tcpChannel === channel else { return }
         pending.tcpChannel = nil
         attemptFailed(pending, reason: "TCP connection closed before the answer")
     }
@@ -383,15 +399,20 @@ final class Forwarder {
             nextSerial = nextSerial == UInt32.max ? 1 : nextSerial + 1
             let handler = UpstreamUDPHandler(forwarder: self)
             handler.serial = serial
-            let forwarder = self
+            let confined = LoopConfined((self, handler, server))
             DatagramBootstrap(group: engine.loop)
+                .channelOption(ChannelOptions.datagramVectorReadMessageCount, value: Self.upstreamVectorReadCount)
+                // One recvmmsg per wakeup: a second call would mostly return EAGAIN (epoll is level-triggered,
+                // so anything left is read on the next loop turn).
+                .channelOption(ChannelOptions.maxMessagesPerRead, value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(handler)
+                        try channel.pipeline.syncOperations.addHandler(confined.value.1)
                     }
                 }
                 .connect(to: server.address)
                 .whenComplete { result in
+                    let (forwarder, _, server) = confined.value
                     forwarder.socketOpened(server: server, serial: serial, result: result)
                 }
         }
@@ -446,13 +467,14 @@ final class Forwarder {
 
     private func scheduleSweep() {
         guard sweepTask == nil else { return }
-        sweepTask = engine.loop.scheduleTask(in: Self.sweepInterval) { [self] in
-            sweepTask = nil
-            sweep()
+        let confined = LoopConfined(self)
+        sweepTask = engine.loop.scheduleTask(in: Self.sweepInterval) {
+            confined.value.sweepTask = nil
+            confined.value.sweep()
         }
     }
 
-    private func sweep() {
+    fileprivate func sweep() {
         let now = DNSEngine.uptimeNow()
         var expired: [PendingForward] = []
         for pending in active where pending.attemptDeadline <= now || pending.deadline <= now {

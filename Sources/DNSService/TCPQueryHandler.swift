@@ -90,15 +90,20 @@ final class TCPQueryHandler: ChannelInboundHandler, ResponseSink {
 
     private func scheduleIdleCheck(after delay: TimeAmount) {
         guard let context else { return }
-        idleCheck = context.eventLoop.scheduleTask(in: delay) { [self] in
-            guard let context = self.context else { return }
-            let idle = TimeAmount.nanoseconds(Int64(DNSEngine.uptimeNow() - lastActivity))
-            let limit = engine.configuration.tcpIdleTimeout
-            if outstanding == 0 && idle >= limit {
-                context.close(promise: nil)
-            } else {
-                scheduleIdleCheck(after: max(limit - idle, .milliseconds(100)))
-            }
+        let confined = NIOLoopBound(self, eventLoop: context.eventLoop)
+        idleCheck = context.eventLoop.scheduleTask(in: delay) {
+            confined.value.idleCheckFired()
+        }
+    }
+
+    private func idleCheckFired() {
+        guard let context = self.context else { return }
+        let idle = TimeAmount.nanoseconds(Int64(DNSEngine.uptimeNow() - lastActivity))
+        let limit = engine.configuration.tcpIdleTimeout
+        if outstanding == 0 && idle >= limit {
+            context.close(promise: nil)
+        } else {
+            scheduleIdleCheck(after: max(limit - idle, .milliseconds(100)))
         }
     }
 }

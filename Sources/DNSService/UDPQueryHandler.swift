@@ -10,11 +10,9 @@ final class UDPQueryHandler: ChannelInboundHandler, ResponseSink {
     private var context: ChannelHandlerContext?
     private var localAddress: SocketAddress?
     var flushScheduled = false
-    /// Owner lookups are remembered only for the current read batch: datagrams read together from one
-    /// source address came from one socket (dnsperf-style clients send many), but a port may be reused by
-    /// another user's socket later, so nothing is kept across batches.
-    private var batchRemote: SocketAddress?
-    private var batchUID: UInt32?
+    /// Recent owner lookups (see `OwnerCache` for why a short lifetime is safe enough).
+    private var owners = OwnerCache()
+    /// Entries made during the current read batch expire with it when the configured lifetime is 0.
 
     init(engine: DNSEngine) {
         self.engine = engine
@@ -42,8 +40,7 @@ final class UDPQueryHandler: ChannelInboundHandler, ResponseSink {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        batchRemote = nil
-        batchUID = nil
+        if engine.configuration.udpOwnerCacheLifetime.nanoseconds <= 0 { owners.removeAll() }
         engine.endOfBatch()
     }
 
@@ -65,10 +62,12 @@ final class UDPQueryHandler: ChannelInboundHandler, ResponseSink {
         // Bound before the first read; fetched lazily because the handler is added before bind completes.
         if localAddress == nil { localAddress = context?.channel.localAddress }
         guard let remote, let localAddress else { return nil }
-        if let batchRemote, batchRemote == remote { return batchUID }
+        let now = DNSEngine.uptimeNow()
+        if let cached = owners.lookup(remote, now: now) { return cached }
         let uid = engine.ownerLookup.ownerUID(transport: .udp, local: localAddress, remote: remote)
-        batchRemote = remote
-        batchUID = uid
+        let lifetime = UInt64(max(0, engine.configuration.udpOwnerCacheLifetime.nanoseconds))
+        // Lifetime 0: valid for this read batch only (cleared in channelReadComplete).
+        owners.store(remote, uid: uid, until: lifetime == 0 ? UInt64.max : now + lifetime)
         return uid
     }
 

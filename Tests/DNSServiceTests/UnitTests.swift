@@ -217,3 +217,78 @@ final class SocketOwnerLookupTests: XCTestCase {
         }
     }
 }
+
+final class OwnerCacheTests: XCTestCase {
+    func testEntriesExpireAndDistinguishAddresses() throws {
+        var cache = OwnerCache()
+        let a = try SocketAddress(ipAddress: "127.0.0.1", port: 4000)
+        let b = try SocketAddress(ipAddress: "127.0.0.1", port: 4001)
+        let c = try SocketAddress(ipAddress: "::1", port: 4000)
+        cache.store(a, uid: 1000, until: 100)
+        cache.store(c, uid: nil, until: 100)
+        XCTAssertEqual(cache.lookup(a, now: 50), .some(1000))
+        XCTAssertEqual(cache.lookup(c, now: 50), .some(nil))  // cached "nobody's"
+        XCTAssertNil(cache.lookup(b, now: 50))
+        XCTAssertNil(cache.lookup(a, now: 100))
+        cache.store(a, uid: 1000, until: 200)
+        cache.removeAll()
+        XCTAssertNil(cache.lookup(a, now: 150))
+    }
+}
+
+/// The TCP pipeline (frame decoder + query handler) on an EmbeddedChannel.
+final class TCPHandlerTests: XCTestCase {
+    func testFramedQueriesSplitAcrossWritesAndGarbageFrames() throws {
+        let channel = EmbeddedChannel()
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let engine = DNSEngine(
+            loop: channel.embeddedEventLoop, configuration: DNSServerConfiguration(), delegate: nil, logger: logger)
+        _ = engine.aliases.setView(
+            uid: 5, entries: [AliasEntry(name: "a.test", ipv4: IPv4Address(100, 64, 0, 1), ipv6: nil)])
+        try channel.pipeline.syncOperations.addHandlers([
+            TCPConnectionLimitHandler(engine: engine), ByteToMessageHandler(DNSTCPFrameDecoder()),
+            TCPQueryHandler(engine: engine),
+        ])
+        try channel.connect(to: SocketAddress(ipAddress: "192.0.2.1", port: 53)).wait()
+        XCTAssertEqual(engine.tcpConnectionCount, 1)
+
+        let first = try TestClient.query("a.test", id: 1)
+        let second = try TestClient.query("a.test", .aaaa, id: 2)
+        var stream: [UInt8] = []
+        for message in [first, [0, 1, 2], [], second] {
+            stream += [UInt8(message.count >> 8), UInt8(message.count & 0xFF)] + message
+        }
+        // Byte by byte for the first half, the rest at once.
+        for byte in stream.prefix(20) { try channel.writeInbound(ByteBuffer(bytes: [byte])) }
+        try channel.writeInbound(ByteBuffer(bytes: stream.dropFirst(20)))
+
+        var answers: [DNSMessage] = []
+        while var frame = try channel.readOutbound(as: ByteBuffer.self) {
+            let length = try XCTUnwrap(frame.readInteger(as: UInt16.self))
+            XCTAssertEqual(Int(length), frame.readableBytes)
+            answers.append(try DNSMessage.read(from: frame))
+        }
+        // The 3-byte and empty frames have no header: dropped. The two queries are answered in order.
+        XCTAssertEqual(answers.map { $0.header.id }, [1, 2])
+        XCTAssertEqual(answers.first?.answers.first?.data, .a(IPv4Address(100, 64, 0, 1)))
+        XCTAssertEqual(answers.last?.answers.count, 0)  // no AAAA: NODATA
+        XCTAssertEqual(engine.counters.dropped, 2)
+        XCTAssertNoThrow(try channel.close().wait())
+        XCTAssertEqual(engine.tcpConnectionCount, 0)
+    }
+
+    func testConnectionsOverTheCapAreClosed() throws {
+        let channel = EmbeddedChannel()
+        var configuration = DNSServerConfiguration()
+        configuration.maxTCPConnections = 0
+        let engine = DNSEngine(
+            loop: channel.embeddedEventLoop, configuration: configuration, delegate: nil, logger: Logger(label: "t"))
+        try channel.pipeline.syncOperations.addHandlers([
+            TCPConnectionLimitHandler(engine: engine), TCPQueryHandler(engine: engine),
+        ])
+        try channel.connect(to: SocketAddress(ipAddress: "192.0.2.1", port: 53)).wait()
+        XCTAssertFalse(channel.isActive)
+        XCTAssertEqual(engine.tcpConnectionCount, 0)
+    }
+}

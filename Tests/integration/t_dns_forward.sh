@@ -35,6 +35,33 @@ assert_contains "the full TXT set arrives (after TC and TCP)" "ANSWER: 40" "$out
 assert_contains "our UDP answer was truncated first" "Truncated, retrying in TCP mode" "$out"
 retries=$(dns_counter tcpRetries)
 check "an upstream TC answer was retried over TCP" test "$retries" -ge 1
+# Over TCP from the client (query without EDNS, so the upstream truncates and we retry): exactly one answer.
+answers=$(in_ns $NS python3 - "$DNS_V4" <<'PY'
+import socket, struct, sys
+q = struct.pack(">HHHHHH", 0x5151, 0x0100, 1, 0, 0, 0) + b"\x03big\x07example\x04test\x00" + struct.pack(">HH", 16, 1)
+s = socket.create_connection((sys.argv[1], 53), timeout=3)
+s.sendall(struct.pack(">H", len(q)) + q)
+s.settimeout(1.5)
+count, data = 0, b""
+try:
+    while True:
+        chunk = s.recv(65535)
+        if not chunk:
+            break
+        data += chunk
+except socket.timeout:
+    pass
+while len(data) >= 2:
+    n = struct.unpack(">H", data[:2])[0]
+    if len(data) < 2 + n:
+        break
+    if struct.unpack(">H", data[8:10])[0] == 40:
+        count += 1
+    data = data[2 + n:]
+print(count)
+PY
+)
+assert_eq "a TCP client gets exactly one full answer after the upstream's TC" 1 "$answers"
 out=$(in_ns $NS dig @$DNS_V4 +bufsize=4096 +time=3 +tries=1 big.example.test TXT)
 assert_contains "with EDNS 4096 the answer fits UDP" "ANSWER: 40" "$out"
 assert_not_contains "no TCP fallback needed" "Truncated" "$out"
