@@ -240,8 +240,14 @@ extension BrokerCore {
         let actions = withSession(key) { $0.authorized(generation: generation, mapped, at: now) }
 
         if case .success = mapped, let fallbackName {
-            apply(withUser(key.uid) { $0.learn(key.alias) }, uid: key.uid)
-            finishFallback(uid: key.uid, name: key.alias, isAlias: true, rawName: fallbackName)
+            if users[key.uid]?.token?.tokenID == token.tokenID, users[key.uid]?.usesFallback == true {
+                apply(withUser(key.uid) { $0.learn(key.alias) }, uid: key.uid)
+                finishFallback(uid: key.uid, name: key.alias, isAlias: true, rawName: fallbackName)
+            } else {
+                // The user signed out, changed tokens or paused meanwhile: the answer is not theirs now
+                // (the session state already cancelled the orphaned session).
+                finishFallback(uid: key.uid, name: key.alias, isAlias: nil, rawName: fallbackName)
+            }
         }
         apply(actions, key: key)
 
