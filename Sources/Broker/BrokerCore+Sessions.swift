@@ -85,6 +85,11 @@ extension BrokerCore {
         if let reason = refusal(uid: uid, alias: alias) {
             return refuse(channel, uid: uid, alias: alias, peer: peer, reason: reason)
         }
+        guard connections.count < settings.maxConnectionsTotal else {
+            return refuse(
+                channel, uid: uid, alias: alias, peer: peer,
+                reason: "the agent carries \(connections.count) connections, as many as its open file limit allows")
+        }
         let count = connectionsPerUser[uid] ?? 0
         guard count < settings.maxConnectionsPerUser else {
             return refuse(

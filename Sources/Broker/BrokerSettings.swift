@@ -25,6 +25,9 @@ public struct BrokerSettings: Sendable, Equatable {
     public var autoPauseFailures: Int
     public var autoPauseWindow: TimeAmount
     public var maxConnectionsPerUser: Int
+    /// Carried connections over all users (derived from the open file limit, not a key): beyond it
+    /// every new connection is refused rather than letting accept() fail with EMFILE for everyone.
+    public var maxConnectionsTotal: Int
     public var v4Base: UInt32
     public var v4PrefixLength: Int
     public var v6Base: UInt128
@@ -34,6 +37,7 @@ public struct BrokerSettings: Sendable, Equatable {
     public init(
         version: String, aliasRefreshInterval: TimeAmount = .minutes(1), sessionIdleTimeout: TimeAmount = .minutes(15),
         autoPauseFailures: Int = 20, autoPauseWindow: TimeAmount = .minutes(1), maxConnectionsPerUser: Int = 1024,
+        maxConnectionsTotal: Int = 100_000,
         v4Base: UInt32 = 0x6440_0000, v4PrefixLength: Int = 10,
         v6Base: UInt128 = 0xfd5b_c1a6_e7a0_0000_0000_0000_0000_0000, v6PrefixLength: Int = 64,
         admin: AdminPolicy = AdminPolicy()
@@ -44,6 +48,7 @@ public struct BrokerSettings: Sendable, Equatable {
         self.autoPauseFailures = autoPauseFailures
         self.autoPauseWindow = autoPauseWindow
         self.maxConnectionsPerUser = maxConnectionsPerUser
+        self.maxConnectionsTotal = maxConnectionsTotal
         self.v4Base = v4Base
         self.v4PrefixLength = v4PrefixLength
         self.v6Base = v6Base
@@ -53,6 +58,14 @@ public struct BrokerSettings: Sendable, Equatable {
 }
 
 extension BrokerSettings {
+    /// fds kept for everything but carried connections (listeners, API clients, controller calls).
+    static let reservedFileDescriptors = 1024
+
+    /// How many connections `openFileLimit` fds can carry: two fds each.
+    public static func connectionBudget(openFileLimit: Int) -> Int {
+        max(64, (openFileLimit - reservedFileDescriptors) / 2)
+    }
+
     /// The broker's keys of the configuration file. `admin` comes from `AdminPolicy.resolve` (NSS,
     /// before the sandbox).
     public init(configuration c: AgentConfiguration, version: String, admin: AdminPolicy) {

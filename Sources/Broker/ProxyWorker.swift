@@ -5,6 +5,10 @@ import NIOCore
 import NIOPosix
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The proxy worker's serving part: what `Sources/proxy-worker/main.swift` calls after its
 /// bootstrap. Two phases, around the sandbox:
 ///
@@ -31,6 +35,8 @@ public final class ProxyWorker: Sendable {
         public var admin: AdminPolicy
         public var journal: StatusJournalFile?
         public var previousStatus: [StatusLog.Entry]
+        /// RLIMIT_NOFILE after raising the soft limit to the hard one.
+        public var openFileLimit: Int
     }
 
     /// The listening sockets the helper passed (`Listeners`); nil ones are not served.
@@ -68,7 +74,24 @@ public final class ProxyWorker: Sendable {
         let admin = AdminPolicy.resolve(groupName: configuration.adminGroup)
         let journal = statusJournalFD.map { StatusJournalFile(fd: $0) }
         let previous = journal?.load() ?? []
-        return Prepared(trust: trust, admin: admin, journal: journal, previousStatus: previous)
+        let files = raiseOpenFileLimit()
+        logger.info("open file limit", metadata: ["limit": "\(files)"])
+        return Prepared(
+            trust: trust, admin: admin, journal: journal, previousStatus: previous, openFileLimit: files)
+    }
+
+    /// Every carried connection holds two fds (the client's and the worker's): raise the soft
+    /// RLIMIT_NOFILE to the hard limit (at most 1 Mi) while setrlimit is still allowed.
+    static func raiseOpenFileLimit() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
+        let wanted = min(limit.rlim_max, rlim_t(1 << 20))
+        if limit.rlim_cur < wanted {
+            var raised = limit
+            raised.rlim_cur = wanted
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        return Int(clamping: limit.rlim_cur)
     }
 
     /// Phase 2, inside the sandbox: builds the broker and its clients. Host names of controllers and
@@ -84,7 +107,8 @@ public final class ProxyWorker: Sendable {
             configuration: HTTPClientConfiguration(
                 trust: prepared.trust, userAgent: ControllerClient.userAgent(version: version)))
         let loop = group.next()
-        let settings = BrokerSettings(configuration: configuration, version: version, admin: prepared.admin)
+        var settings = BrokerSettings(configuration: configuration, version: version, admin: prepared.admin)
+        settings.maxConnectionsTotal = BrokerSettings.connectionBudget(openFileLimit: prepared.openFileLimit)
         core = Core(
             loop: loop, settings: settings, controller: ControllerAdapter(http: http, logger: logger),
             dataPlane: DataPlaneAdapter(resolver: resolver, logger: logger), dns: nil, helper: helper,
@@ -139,8 +163,9 @@ public final class ProxyWorker: Sendable {
     public func reload(configuration: AgentConfiguration) {
         let core = self.core
         core.loop.execute {
-            let settings = BrokerSettings(
+            var settings = BrokerSettings(
                 configuration: configuration, version: core.settings.version, admin: core.settings.admin)
+            settings.maxConnectionsTotal = core.settings.maxConnectionsTotal
             core.apply(settings: settings)
         }
     }

@@ -256,6 +256,30 @@ final class BrokerEndToEndTests: XCTestCase {
         }
     }
 
+    func testTheOpenFileBudgetCapsAllConnections() async throws {
+        XCTAssertEqual(BrokerSettings.connectionBudget(openFileLimit: 20_000), 9488)
+        XCTAssertEqual(BrokerSettings.connectionBudget(openFileLimit: 100), 64)
+        try await withHarness(settings: BrokerSettings(version: "test", maxConnectionsTotal: 1)) { h in
+            _ = try await signIn(h, uid: alice, as: "alice")
+            _ = try await signIn(h, uid: bob, as: "bob")
+            let dns = h.dns
+            let (alice, bob) = (self.alice, self.bob)
+            _ = try await h.eventually { _ in dns.views[alice]?.count == 3 && dns.views[bob] != nil }
+            let echoMaybe = try await h.address(of: "echo.bca.test", uid: alice)
+            let credsMaybe = try await h.address(of: "creds.bca.test", uid: bob)
+            let alicePort = try h.listen(uid: alice, destination: try XCTUnwrap(echoMaybe))
+            let bobPort = try h.listen(uid: bob, destination: try XCTUnwrap(credsMaybe))
+            // Alice holds one connection open: the whole budget.
+            let held = Client.open(port: alicePort)
+            let carried = try await h.eventually { $0.connections.count == 1 }
+            XCTAssertTrue(carried)
+            XCTAssertEqual(Client.roundTrip(port: bobPort), .refused)
+            Client.close(held)
+            _ = try await h.eventually { $0.connections.isEmpty }
+            XCTAssertEqual(Client.roundTrip(port: bobPort), .echoed("hello through boundary\n"))
+        }
+    }
+
     func testExplain() async throws {
         try await withHarness { h in
             _ = try await signIn(h, uid: alice, as: "alice")
