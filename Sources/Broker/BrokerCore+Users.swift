@@ -300,6 +300,15 @@ extension BrokerCore {
     }
 
     func helperState(_ state: HelperState, first: Bool) {
+        if first, !state.reportedErrors.isEmpty {
+            // A restarted broker: the errors the previous one reported, unless a journal brought
+            // them back already.
+            let known = Set(statusLog.entries.map(\.text))
+            statusLog.restore(
+                state.reportedErrors.filter { !known.contains($0.text) }.map {
+                    StatusLog.Entry(level: .error, uid: nil, text: $0.text, time: $0.time)
+                })
+        }
         if first, state.paused, agentPause == nil {
             logger.notice("the agent starts paused (as it was before it restarted)")
             _ = pauseAgent(reason: "paused before the agent restarted; resume to use aliases", askHelper: false)

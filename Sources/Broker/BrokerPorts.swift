@@ -119,10 +119,25 @@ public struct HelperState: Sendable, Equatable {
     public var paused: Bool
     /// Another program overwrote the resolver configuration the helper installed.
     public var resolverOverwritten: Bool
+    /// Errors the workers reported to the helper (`reportError`), oldest first: how a restarted
+    /// broker gets back the status errors of the run before it.
+    public var reportedErrors: [ReportedError]
 
-    public init(paused: Bool, resolverOverwritten: Bool) {
+    public struct ReportedError: Sendable, Equatable {
+        /// Seconds since the epoch.
+        public var time: Int64
+        public var text: String
+
+        public init(time: Int64, text: String) {
+            self.time = time
+            self.text = text
+        }
+    }
+
+    public init(paused: Bool, resolverOverwritten: Bool, reportedErrors: [ReportedError] = []) {
         self.paused = paused
         self.resolverOverwritten = resolverOverwritten
+        self.reportedErrors = reportedErrors
     }
 }
 

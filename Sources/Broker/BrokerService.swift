@@ -126,6 +126,17 @@ struct HelperAdapter: HelperPort {
         try? client.reportError(text)
     }
 
+    /// The helper's events (newest first, `{"time","message"}`) that the proxy worker reported.
+    static func reportedErrors(_ events: JSONValue?) -> [HelperState.ReportedError] {
+        let prefix = "proxy worker: "
+        return (events?.arrayValue ?? []).reversed().compactMap { event in
+            guard let message = event["message"]?.stringValue, message.hasPrefix(prefix),
+                let time = event["time"]?.stringValue.flatMap(RFC3339Time.parseNanoseconds)
+            else { return nil }
+            return HelperState.ReportedError(time: time / 1_000_000_000, text: String(message.dropFirst(prefix.count)))
+        }
+    }
+
     func status() -> EventLoopFuture<HelperState> {
         let promise = loop.makePromise(of: HelperState.self)
         client.status { result in
@@ -135,7 +146,8 @@ struct HelperAdapter: HelperPort {
                         let json = try JSONValue(parsing: text)
                         return HelperState(
                             paused: json["paused"]?.boolValue ?? false,
-                            resolverOverwritten: json["resolverOverwritten"]?.boolValue ?? false)
+                            resolverOverwritten: json["resolverOverwritten"]?.boolValue ?? false,
+                            reportedErrors: HelperAdapter.reportedErrors(json["events"]))
                     }
                 })
         }

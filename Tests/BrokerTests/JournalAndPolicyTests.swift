@@ -1,4 +1,5 @@
 import AgentConfig
+import JSON
 import NIOCore
 import XCTest
 
@@ -86,5 +87,23 @@ final class JournalAndPolicyTests: XCTestCase {
         XCTAssertEqual(settings.autoPauseFailures, 5)
         XCTAssertEqual(settings.autoPauseWindow, .seconds(10))
         XCTAssertEqual(settings.maxConnectionsPerUser, 7)
+    }
+}
+
+final class HelperStateTests: XCTestCase {
+    func testReportedErrorsComeBackFromTheHelpersEvents() throws {
+        let events: JSONValue = [
+            ["time": "2026-11-25T01:05:56.000Z", "message": "proxy worker: auto-paused after 1 failures"],
+            ["time": "2026-11-25T01:05:55.000Z", "message": "paused: paused by uid 0"],
+            ["time": "2026-11-25T01:05:54.500Z", "message": "proxy worker: the IPv4 alias pool 100.64.0.0/28 is full"],
+            ["time": "garbage", "message": "proxy worker: no time"],
+            ["message": "dns worker: not ours"],
+        ]
+        let errors = HelperAdapter.reportedErrors(events)
+        XCTAssertEqual(
+            errors.map(\.text), ["the IPv4 alias pool 100.64.0.0/28 is full", "auto-paused after 1 failures"])
+        XCTAssertEqual(
+            errors.first?.time, RFC3339Time.parseNanoseconds("2026-11-25T01:05:54Z").map { $0 / 1_000_000_000 })
+        XCTAssertEqual(HelperAdapter.reportedErrors(nil), [])
     }
 }

@@ -19,6 +19,7 @@ u1=$(id -u bca-u1)
 cat >>"$AGENT_CONFIG" <<'HCL'
 alias_refresh_interval = "2s"
 admin_group            = ""
+auto_pause_failures    = 1
 HCL
 
 web_target "$ns" "$dir"
@@ -71,6 +72,29 @@ wait_for 5 grep -q 'boundary-client-agent: managed' /etc/netns/$ns/resolv.conf &
     ok "the resolver points at the agent again" || fail "resolv.conf not restored to the agent"
 wait_for 10 in_ns $ns runuser -u bca-u1 -- curl -sf --max-time 5 -o /dev/null "http://$addr:$WEB_PORT/" &&
     ok "connections work again" || fail "no connection after resume"
+
+# --- a broker crash keeps the pause and the errors (the helper holds them) -----------------------
+out=$(in_ns $ns runuser -u bca-u2 -- curl -s --unix-socket "$sock" -X POST -H 'content-type: application/json' \
+    -d "{\"boundary_addr\":\"http://127.0.0.1:1\",\"token\":\"$alice\"}" http://localhost/v1/tokens)
+assert_eq "a controller that cannot be reached fails the token" "Unavailable" "$(echo "$out" | json '["kind"]')"
+out=$(in_ns $ns runuser -u bca-u1 -- curl -s --unix-socket "$sock" http://localhost/v1/status)
+assert_eq "and (auto_pause_failures = 1) pauses the agent" "agent" "$(echo "$out" | json '["pause_scope"]')"
+kill -KILL "$(agent_worker_pid proxy)"
+restarted() {
+    local p
+    p=$(agent_worker_pid proxy) && [ "$p" != "$proxy" ]
+}
+wait_for 10 restarted && ok "the helper restarted the broker" || fail "the helper did not restart the broker"
+wait_for 10 in_ns $ns curl -sf --unix-socket "$sock" http://localhost/v1/status >/dev/null || fail "no API after the restart"
+out=$(in_ns $ns runuser -u bca-u1 -- curl -s --unix-socket "$sock" http://localhost/v1/status)
+assert_eq "the restarted broker is still paused" "paused" "$(echo "$out" | json '["status"]')"
+assert_contains "and still shows why" "auto-paused after 1 failures" "$(echo "$out" | json '["errors"]')"
+assert_eq "tokens lived only in the old broker's memory" "" "$(echo "$out" | json '["auth_token_id"]')"
+in_ns $ns curl -s --unix-socket "$sock" -X POST http://localhost/v1/resume >/dev/null
+in_ns $ns runuser -u bca-u1 -- curl -s --unix-socket "$sock" -X POST -H 'content-type: application/json' \
+    -d "{\"boundary_addr\":\"http://$CTL_API\",\"token\":\"$alice\"}" http://localhost/v1/tokens >/dev/null
+wait_for 10 in_ns $ns runuser -u bca-u1 -- curl -sf --max-time 5 -o /dev/null "http://$addr:$WEB_PORT/" &&
+    ok "signed in again, the same alias address works" || fail "no connection after the broker restart"
 
 # --- stop ----------------------------------------------------------------------------------------
 agent_stop
