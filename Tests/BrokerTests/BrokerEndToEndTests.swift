@@ -280,6 +280,46 @@ final class BrokerEndToEndTests: XCTestCase {
         }
     }
 
+    func testUsersOnDifferentControllersAndSwitchingControllerEndsSessions() async throws {
+        try await withHarness { h in
+            let other = try await h.secondController()
+            _ = try await signIn(h, uid: alice, as: "alice")
+            // Bob signs in at the other controller (as its Boundary user "alice": another controller, another identity).
+            let bobToken = try await h.login("alice", at: other)
+            _ = try await h.api(.addToken(TokenRequest(boundaryAddr: other.apiURL!, token: bobToken)), uid: bob)
+            let dns = h.dns
+            let (alice, bob) = (self.alice, self.bob)
+            _ = try await h.eventually { _ in dns.views[alice]?.count == 3 && dns.views[bob]?.count == 3 }
+            // The same alias, the same address for both; each connection goes to its own controller.
+            let echoMaybe = try await h.address(of: "echo.bca.test", uid: alice)
+            let echo = try XCTUnwrap(echoMaybe)
+            let bobEchoMaybe = try await h.address(of: "echo.bca.test", uid: bob)
+            XCTAssertEqual(bobEchoMaybe, echo)
+            let alicePort = try h.listen(uid: alice, destination: echo)
+            let bobPort = try h.listen(uid: bob, destination: echo)
+            XCTAssertEqual(Client.roundTrip(port: alicePort), .echoed("hello through boundary\n"))
+            XCTAssertEqual(Client.roundTrip(port: bobPort), .echoed("hello through boundary\n"))
+            let first = try XCTUnwrap(h.controller.sessions.sessions(userID: "u_1111111111").first)
+            XCTAssertEqual(
+                other.sessions.sessions(userID: "u_1111111111").count, 1, "bob's session is at the other one")
+
+            // Alice moves to the other controller: her session at the first one ends first.
+            let moved = try await h.login("alice", at: other)
+            let status = try StatusResponse(
+                json: try await h.api(.addToken(TokenRequest(boundaryAddr: other.apiURL!, token: moved)), uid: alice))
+            XCTAssertEqual(status.boundaryAddr, other.apiURL!)
+            var ended = false
+            for _ in 0..<100 where !ended {
+                ended = h.controller.sessions.session(id: first.id)?.isLive(at: DevSessionStore.now()) == false
+                if !ended { try await Task.sleep(nanoseconds: 50_000_000) }
+            }
+            XCTAssertTrue(ended, "switching controllers cancelled the session at the old one")
+            _ = try await h.eventually { _ in dns.views[alice]?.count == 3 }
+            XCTAssertEqual(Client.roundTrip(port: alicePort), .echoed("hello through boundary\n"))
+            XCTAssertEqual(other.sessions.sessions(userID: "u_1111111111").count, 2)
+        }
+    }
+
     func testExplain() async throws {
         try await withHarness { h in
             _ = try await signIn(h, uid: alice, as: "alice")

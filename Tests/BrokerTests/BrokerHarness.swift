@@ -31,6 +31,8 @@ final class BrokerHarness: @unchecked Sendable {
     var helper: RecordingHelper!
     var echo: Channel!
     var listeners: [Channel] = []
+    var extraControllers: [DevController] = []
+    var config: DevControllerConfig!
 
     static let echoTargetID = "ttcp_echo000001"
     static let onceTargetID = "ttcp_once000001"
@@ -74,6 +76,7 @@ final class BrokerHarness: @unchecked Sendable {
                 .init(id: "alt_creds00001", value: "creds.bca.test", destinationID: Self.credsTargetID),
             ])
         configure(&config)
+        self.config = config
         var options = DevController.Options()
         options.apiAddress = .tcp(host: "127.0.0.1", port: 0)
         options.proxyAddress = .tcp(host: "127.0.0.1", port: 0)
@@ -105,12 +108,34 @@ final class BrokerHarness: @unchecked Sendable {
         try await controller.start()
     }
 
+    /// Another controller (and worker) with the same users, targets and aliases, on its own ports.
+    func secondController() async throws -> DevController {
+        var options = DevController.Options()
+        options.apiAddress = .tcp(host: "127.0.0.1", port: 0)
+        options.proxyAddress = .tcp(host: "127.0.0.1", port: 0)
+        options.workerPollInterval = .milliseconds(200)
+        let other = try DevController(config: config, options: options, group: group, logger: logger)
+        try await other.start()
+        extraControllers.append(other)
+        return other
+    }
+
+    /// Signs in at `controller`'s API.
+    func login(_ name: String, at controller: DevController) async throws -> String {
+        let http = try HTTPClient(
+            group: group, resolver: nil, configuration: HTTPClientConfiguration(trust: .insecure, userAgent: "test"))
+        let client = try ControllerClient(address: controller.apiURL!, http: http, logger: logger)
+        return try await client.authenticate(authMethodID: "ampw_1234567890", loginName: name, password: "password")
+            .token
+    }
+
     func shutdown() async {
         for listener in listeners { try? await listener.close().get() }
         // Cancels still under way must finish before the loops go (NIO traps on a leaked promise).
         let core = self.core!
         _ = try? await core.loop.flatSubmit { core.shutdown() }.get()
         try? await echo.close().get()
+        for other in extraControllers { await other.stop() }
         await controller.stop()
         try? await group.shutdownGracefully()
         unlink(logPath)
