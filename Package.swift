@@ -94,19 +94,27 @@ let package = Package(
             dependencies: ["Broker", "AgentCore", "AgentIPC", "AgentConfig", "PrivSep", nioCore, nioPosix, logging]),
         .executableTarget(name: "cli", dependencies: ["AgentAPI", "JSON", "BoundaryWire", "CPrivSep", argumentParser]),
         .executableTarget(name: "dev-controller", dependencies: ["DevController", argumentParser, logging]),
-        // Test/benchmark tool for the data plane (dev worker, splice proxy, echo pump); not shipped.
-        .executableTarget(
-            name: "dataplane-check",
-            dependencies: ["DevController", "BoundaryAPI", "BoundaryWire", nioCore, nioPosix, logging]),
         // Test/benchmark only: runs DNSServer unsandboxed on addresses it binds itself (Tests/integration/t_dns_*).
         .executableTarget(
             name: "dns-test-server", dependencies: ["DNSService", "DNSCodec", nioCore, nioPosix, logging],
             path: "Tests/dns-test-server"),
+        // Test only: runs the broker unsandboxed on sockets it binds, optionally with the real DNSServer
+        // in-process (Tests/integration/t_broker_*).
+        .executableTarget(
+            name: "broker-test-server",
+            dependencies: [
+                "Broker", "DNSService", "DNSCodec", "AgentConfig", "PrivSep", nioCore, nioPosix, logging,
+            ],
+            path: "Tests/broker-test-server"),
         // Test-only: installs a worker's seccomp profile, serves, then makes a forbidden call
         // (Tests/integration/t_sandbox_*.sh). Not installed.
         .executableTarget(
             name: "sandbox-probe", dependencies: ["PrivSep", "CPrivSep", "CSeccomp", nioCore, nioPosix],
             path: "Tests/sandbox-probe"),
+        // Test/benchmark tool for the data plane (dev worker, splice proxy, echo pump); not shipped.
+        .executableTarget(
+            name: "dataplane-check",
+            dependencies: ["DevController", "BoundaryAPI", "BoundaryWire", nioCore, nioPosix, logging]),
 
         // --- Unit tests (`swift test`). Integration tests live in Tests/integration and run real binaries.
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
@@ -129,6 +137,11 @@ let package = Package(
         .testTarget(
             name: "DevControllerTests",
             dependencies: ["DevController", "BoundaryAPI", "BoundaryWire", "JSON", nioCore, nioPosix, nioSSL]),
-        .testTarget(name: "BrokerTests", dependencies: ["Broker", "AgentAPI", "JSON", nioCore, nioEmbedded]),
+        .testTarget(
+            name: "BrokerTests",
+            dependencies: [
+                "Broker", "AgentAPI", "AgentConfig", "JSON", "BoundaryAPI", "BoundaryWire", "DevController", nioCore,
+                nioEmbedded, nioHTTP1, nioPosix, logging,
+            ]),
     ]
 )

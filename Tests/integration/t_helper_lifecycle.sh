@@ -75,14 +75,15 @@ assert_eq "over IPv6 too" "192.0.2.7" \
     "$(in_ns $NS runuser -u bca-u1 -- dig +short +time=4 +tries=1 @$AGENT_V6 example.test)"
 check "and its uid over IPv6" grep -q "boundary-agent-dns: query peer=\[IPv6\].*uid=$u1\$" "$AGENT_DIR/agent.log"
 assert_contains "getent goes through resolv.conf to the agent" "192.0.2.7" "$(in_ns $NS getent hosts example.test)"
-# A TCP connection to any alias address is redirected to the proxy worker, which (as a stub) reads
-# the original destination and the client's uid from the kernel, logs them, and closes.
+# A TCP connection to any alias address is redirected to the proxy worker (the broker), which reads
+# the original destination and the client's uid from the kernel and, as no alias has that address,
+# refuses it with a log line naming both.
 in_ns $NS runuser -u bca-u1 -- curl -s -m 3 http://100.64.7.7:22/ >/dev/null 2>&1
 check "a v4 alias address reaches the proxy, which sees the original destination and the user" \
-    grep -q "redirected connection accepted and closed original=100.64.7.7:22 uid=$u1" "$AGENT_DIR/agent.log"
+    grep -q "connection refused: no alias has address 100.64.7.7:22 .*uid=$u1" "$AGENT_DIR/agent.log"
 in_ns $NS curl -s -m 3 "http://[fd5b:c1a6:e7a0::7]:443/" >/dev/null 2>&1
 check "a v6 alias address reaches the proxy, from root" \
-    grep -q "original=\[fd5b:c1a6:e7a0::7\]:443 uid=0" "$AGENT_DIR/agent.log"
+    grep -q "no alias has address \[fd5b:c1a6:e7a0::7\]:443 .*uid=0" "$AGENT_DIR/agent.log"
 check "the state file records the changes" grep -q '"kind": "resolver"' "$AGENT_DIR/run/state.json"
 
 # --- stop
