@@ -107,6 +107,8 @@ let package = Package(
         .testTarget(
             name: "DevControllerTests",
             dependencies: ["DevController", "BoundaryAPI", "BoundaryWire", "JSON", nioCore, nioPosix, nioSSL]),
-        .testTarget(name: "BrokerTests", dependencies: ["Broker", "AgentAPI", "JSON", nioCore, nioEmbedded]),
+        .testTarget(
+            name: "BrokerTests",
+            dependencies: ["Broker", "AgentAPI", "JSON", nioCore, nioEmbedded, nioHTTP1, nioPosix, logging]),
     ]
 )

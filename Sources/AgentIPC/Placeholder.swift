@@ -1,2 +1,2 @@
-// Placeholder: this module is filled by its own issue.
+// Placeholder until the privsep branch commits AgentIPC (its merge deleted the old one).
 enum AgentIPCModule {}

@@ -9,10 +9,10 @@ import Synchronization
 /// `-request-log` (nothing is written without it). Both the API and the worker record here, e.g.
 /// `{"event":"authorize-session","user_id":"u_…","alias":"…","session_id":"s_…","status":200}` and
 /// `{"event":"worker-tls","sni":"…","alpn":["http/1.1","s_…"],"session_id":"s_…","result":"ok"}`.
-final class DevRequestLog: Sendable {
+public final class DevRequestLog: Sendable {
     private let fd: Mutex<Int32>
 
-    init(path: String?) {
+    public init(path: String?) {
         if let path {
             fd = Mutex(open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644))
         } else {
@@ -20,7 +20,7 @@ final class DevRequestLog: Sendable {
         }
     }
 
-    func record(_ event: String, _ fields: [String: JSONValue] = [:]) {
+    public func record(_ event: String, _ fields: [String: JSONValue] = [:]) {
         var object = fields
         object["event"] = .string(event)
         object["time"] = .double(DevSessionStore.now())

@@ -9,8 +9,10 @@ final class Base58Tests: XCTestCase {
             ([0], "1"),
             ([0, 0, 0x28, 0x7F, 0xB4, 0xCD], "11233QC4"),
             (Array("Hello World!".utf8), "2NEpo7TZRRrLZSi2U"),
-            (Array("The quick brown fox jumps over the lazy dog.".utf8),
-             "USm3fpXnKG5EUBx2ndxBDMPVciP5hGey2Jh4NDv6gmeo1LkMeiKrLJUUBk6Z"),
+            (
+                Array("The quick brown fox jumps over the lazy dog.".utf8),
+                "USm3fpXnKG5EUBx2ndxBDMPVciP5hGey2Jh4NDv6gmeo1LkMeiKrLJUUBk6Z"
+            ),
             ([0xFF], "5Q"),
         ]
         for (bytes, text) in vectors {

@@ -1,0 +1,285 @@
+import AgentAPI
+import Logging
+import NIOCore
+
+extension BrokerCore {
+    // MARK: - Tokens
+
+    /// `POST /v1/tokens` by `uid`: the token is read back from the controller with itself
+    /// (`GET /v1/auth-tokens/{id}`) before it is accepted. Completes on `loop`.
+    public func addToken(uid: UInt32, _ request: TokenRequest) -> EventLoopFuture<StatusResponse> {
+        loop.preconditionInEventLoop()
+        guard let tokenID = request.tokenID else {
+            return loop.makeFailedFuture(
+                APIError.invalidArgument("token must be a Boundary auth token of the form at_<id>_<secret>"))
+        }
+        let address = ControllerAddress.normalize(request.boundaryAddr)
+        guard address.hasPrefix("http://") || address.hasPrefix("https://"), address.utf8.count <= 2048,
+            address.count > "https://".count
+        else {
+            return loop.makeFailedFuture(
+                APIError.invalidArgument("boundary_addr must be the controller's http:// or https:// address"))
+        }
+        let sequence = nextTokenRequest
+        nextTokenRequest += 1
+        tokenRequests[uid] = sequence
+        let token = request.token
+        return controller.readAuthToken(controller: address, token: token, tokenID: tokenID)
+            .hop(to: loop)
+            .flatMapErrorThrowing { error in
+                throw self.tokenValidationError(error, uid: uid)
+            }
+            .flatMapThrowing { info -> StatusResponse in
+                guard self.tokenRequests[uid] == sequence else {
+                    throw APIError(
+                        status: 409, kind: "Aborted", message: "a newer token request for this user replaced this one")
+                }
+                guard info.id == tokenID, info.userID.hasPrefix("u_") else {
+                    throw APIError.invalidArgument("the controller returned another token than the one sent")
+                }
+                let now = NIODeadline.now()
+                let expiresAt = info.expirationTime.flatMap { Self.deadline(fromRFC3339: $0, now: now) }
+                if let expiresAt, expiresAt <= now {
+                    throw APIError.unauthenticated("the auth token has expired")
+                }
+                let record = TokenRecord(
+                    controllerAddress: address, token: token, tokenID: tokenID, userID: info.userID,
+                    expiration: info.expirationTime, expiresAt: expiresAt)
+                self.fallback.forget(uid: uid)
+                let actions = self.withUser(uid) { $0.tokenAccepted(record, at: now) }
+                self.logger.info(
+                    "token added",
+                    metadata: [
+                        "uid": "\(uid)", "token_id": "\(tokenID)", "user_id": "\(info.userID)",
+                        "controller": "\(address)",
+                    ])
+                self.apply(actions, uid: uid)
+                return self.status(uid: uid)
+            }
+    }
+
+    /// `DELETE /v1/tokens`: sign-out. Sessions end, the view empties, the token is forgotten
+    /// (not revoked at the controller: the `boundary` CLI may share it).
+    public func removeToken(uid: UInt32) -> StatusResponse {
+        loop.preconditionInEventLoop()
+        tokenRequests[uid] = nextTokenRequest
+        nextTokenRequest += 1
+        fallback.forget(uid: uid)
+        let actions = withUser(uid) { $0.tokenRemoved(reason: "signed out") }
+        if !actions.isEmpty { logger.info("signed out", metadata: ["uid": "\(uid)"]) }
+        apply(actions, uid: uid)
+        return status(uid: uid)
+    }
+
+    func tokenValidationError(_ error: Error, uid: UInt32) -> APIError {
+        guard let failure = error as? ControllerFailure else {
+            return .badGateway("checking the token with the controller failed: \(error)")
+        }
+        switch failure {
+        case .unauthenticated, .notFound:
+            return .unauthenticated("the controller does not accept this token (expired, revoked or unknown)")
+        case .forbidden:
+            return .permissionDenied("the token may not read itself (grant auth-token read:self)")
+        case .network(let message):
+            recordNetworkFailure()
+            return .badGateway("the controller could not be reached: \(message)")
+        case .invalidListToken, .other:
+            return .badGateway("checking the token with the controller failed: \(failure)")
+        }
+    }
+
+    /// A monotonic deadline for an RFC 3339 wall-clock time.
+    static func deadline(fromRFC3339 text: String, now: NIODeadline) -> NIODeadline? {
+        guard let nanos = RFC3339Time.parseNanoseconds(text) else { return nil }
+        return deadline(fromWallNanoseconds: nanos, now: now)
+    }
+
+    static func deadline(fromWallNanoseconds nanos: Int64, now: NIODeadline) -> NIODeadline {
+        let remaining = nanos.subtractingReportingOverflow(RFC3339Time.nowNanoseconds())
+        guard !remaining.overflow else { return remaining.partialValue < 0 ? .distantFuture : now }
+        if remaining.partialValue <= 0 { return now }
+        return now + .nanoseconds(remaining.partialValue)
+    }
+
+    // MARK: - Users
+
+    func withUser<T>(_ uid: UInt32, _ body: (inout UserState) -> T) -> T {
+        var user = users[uid] ?? UserState(uid: uid)
+        let result = body(&user)
+        users[uid] = user
+        return result
+    }
+
+    func apply(_ actions: [UserState.Action], uid: UInt32) {
+        for action in actions {
+            switch action {
+            case .endSessions(let reason):
+                endSessions(uid: uid, reason: reason)
+            case .endAliasSessions(let aliases, let reason):
+                for alias in aliases { endSessions(key: SessionKey(uid: uid, alias: alias), reason: reason) }
+            case .refresh(let generation, let listToken):
+                startRefresh(uid: uid, generation: generation, listToken: listToken)
+            case .viewChanged:
+                pushView(uid: uid)
+            case .fallbackChanged:
+                pushFallbackUsers()
+            case .statusError(let text):
+                addStatus(.error, text, uid: uid)
+            case .statusWarning(let text):
+                addStatus(.warning, text, uid: uid)
+            }
+        }
+    }
+
+    func startRefresh(uid: UInt32, generation: UInt64, listToken: String?) {
+        guard agentPause == nil, !shuttingDown, let token = users[uid]?.token else {
+            users[uid]?.refreshCancelled(generation: generation, at: .now())
+            return
+        }
+        logger.debug("refreshing aliases", metadata: ["uid": "\(uid)", "delta": "\(listToken != nil)"])
+        controller.listResolvableAliases(
+            controller: token.controllerAddress, token: token.token, userID: token.userID, listToken: listToken
+        ).hop(to: loop).whenComplete { result in
+            let now = NIODeadline.now()
+            let interval = self.settings.aliasRefreshInterval
+            let actions: [UserState.Action]
+            switch result {
+            case .success(let listing):
+                actions = self.withUser(uid) {
+                    $0.refreshSucceeded(generation: generation, listing, at: now, interval: interval)
+                }
+            case .failure(let error):
+                let failure = (error as? ControllerFailure) ?? .other("\(error)")
+                if failure.isNetwork { self.recordNetworkFailure() }
+                actions = self.withUser(uid) {
+                    $0.refreshFailed(generation: generation, failure, at: now, interval: interval)
+                }
+            }
+            self.apply(actions, uid: uid)
+        }
+    }
+
+    /// Sends `uid`'s view to the DNS worker (allocating addresses for new aliases) when it changed,
+    /// and releases the addresses no view holds any more.
+    func pushView(uid: UInt32, force: Bool = false) {
+        let now = NIODeadline.now()
+        let wanted = agentPause == nil ? (users[uid]?.viewAliases ?? []) : []
+        let results = allocator.allocate(wanted, at: now)
+        var entries: [ViewEntry] = []
+        var full: AddressAllocator.AllocationFailure?
+        for (alias, result) in results {
+            switch result {
+            case .success(let addresses): entries.append(ViewEntry(alias: alias, addresses: addresses))
+            case .failure(let failure): full = failure
+            }
+        }
+        if let full {
+            addStatus(.error, "\(full): some aliases get no address (use a larger v4_prefix/v6_prefix)")
+        }
+        entries.sort { $0.alias < $1.alias }
+        let new = Set(entries.map(\.alias))
+        let old = pushedViews[uid] ?? []
+        guard force || new != old else { return }
+        for alias in new.subtracting(old) { aliasHolders[alias, default: 0] += 1 }
+        for alias in old.subtracting(new) {
+            let left = (aliasHolders[alias] ?? 1) - 1
+            if left <= 0 {
+                aliasHolders.removeValue(forKey: alias)
+                allocator.release(alias, at: now)
+            } else {
+                aliasHolders[alias] = left
+            }
+        }
+        pushedViews[uid] = new.isEmpty ? nil : new
+        logger.debug("view pushed", metadata: ["uid": "\(uid)", "aliases": "\(entries.count)"])
+        dns?.setView(uid: uid, entries: entries)
+    }
+
+    func pushFallbackUsers() {
+        let uids = agentPause == nil ? users.values.filter(\.usesFallback).map(\.uid).sorted() : []
+        dns?.setFallbackUsers(uids)
+    }
+
+    // MARK: - Pause
+
+    /// `POST /v1/pause`. Non-admins pause themselves; root and `admin_group` members pause the
+    /// whole agent unless they ask for `scope == .user`. Completes on `loop`.
+    public func pause(uid: UInt32, scope requested: PauseScope?) -> EventLoopFuture<PauseResponse> {
+        loop.preconditionInEventLoop()
+        let admin = settings.admin.isAdmin(uid)
+        let scope = requested ?? (admin ? .agent : .user)
+        switch scope {
+        case .user:
+            let actions = withUser(uid) { $0.setPaused(true, at: .now()) }
+            if !actions.isEmpty { logger.info("user paused", metadata: ["uid": "\(uid)"]) }
+            apply(actions, uid: uid)
+            return loop.makeSucceededFuture(PauseResponse(status: .paused, scope: .user))
+        case .agent:
+            guard admin else {
+                return loop.makeFailedFuture(APIError.permissionDenied(adminOnlyMessage("pause")))
+            }
+            logger.notice("agent paused", metadata: ["uid": "\(uid)"])
+            return pauseAgent(reason: "paused by uid \(uid)").map { PauseResponse(status: .paused, scope: .agent) }
+        }
+    }
+
+    /// `POST /v1/resume`: admins resume the whole agent (and themselves); everyone else resumes
+    /// themselves. The answer's `status` is the caller's state afterwards (still `paused` when the
+    /// agent as a whole stays paused).
+    public func resume(uid: UInt32, scope requested: PauseScope?) -> EventLoopFuture<PauseResponse> {
+        loop.preconditionInEventLoop()
+        let admin = settings.admin.isAdmin(uid)
+        let scope = requested ?? (admin && agentPause != nil ? .agent : .user)
+        let actions = withUser(uid) { $0.setPaused(false, at: .now()) }
+        if !actions.isEmpty { logger.info("user resumed", metadata: ["uid": "\(uid)"]) }
+        apply(actions, uid: uid)
+        switch scope {
+        case .user:
+            return loop.makeSucceededFuture(PauseResponse(status: agentPause == nil ? .running : .paused, scope: .user))
+        case .agent:
+            guard admin else {
+                return loop.makeFailedFuture(APIError.permissionDenied(adminOnlyMessage("resume")))
+            }
+            logger.notice("agent resumed", metadata: ["uid": "\(uid)"])
+            return resumeAgent().map { PauseResponse(status: .running, scope: .agent) }
+        }
+    }
+
+    func adminOnlyMessage(_ verb: String) -> String {
+        let group = settings.admin.groupName.isEmpty ? "" : " or members of group \(settings.admin.groupName)"
+        return "only root\(group) may \(verb) the whole agent; without a scope you \(verb) only yourself"
+    }
+
+    /// Pauses everything: sessions end, views empty, refreshes stop, the helper restores the
+    /// system resolver. Completes when the helper answered.
+    func pauseAgent(reason: String) -> EventLoopFuture<Void> {
+        guard agentPause == nil else { return loop.makeSucceededVoidFuture() }
+        agentPause = reason
+        failures.reset()
+        for uid in Array(users.keys) { endSessions(uid: uid, reason: "the agent is paused") }
+        for uid in Array(pushedViews.keys) { pushView(uid: uid) }
+        pushFallbackUsers()
+        guard let helper else { return loop.makeSucceededVoidFuture() }
+        return helper.pause(reason: reason).hop(to: loop).flatMapError { error in
+            self.addStatus(.error, "the helper could not pause the agent: \(error)")
+            return self.loop.makeFailedFuture(APIError.internalError("the helper could not pause the agent: \(error)"))
+        }
+    }
+
+    func resumeAgent() -> EventLoopFuture<Void> {
+        guard agentPause != nil else { return loop.makeSucceededVoidFuture() }
+        agentPause = nil
+        failures.reset()
+        let resumed: EventLoopFuture<Void> =
+            helper.map { $0.resume().hop(to: loop) } ?? loop.makeSucceededVoidFuture()
+        for uid in Array(users.keys) {
+            pushView(uid: uid)
+            apply(withUser(uid) { $0.refreshNow() }, uid: uid)
+        }
+        pushFallbackUsers()
+        return resumed.flatMapError { error in
+            self.addStatus(.error, "the helper could not resume the agent: \(error)")
+            return self.loop.makeFailedFuture(APIError.internalError("the helper could not resume the agent: \(error)"))
+        }
+    }
+}

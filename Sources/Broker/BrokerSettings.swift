@@ -1,0 +1,52 @@
+import NIOCore
+
+/// Who may pause and resume the whole agent: root, and the members of `admin_group` (resolved to
+/// uids before the sandbox, since NSS reads files: `AdminPolicy.resolve`).
+public struct AdminPolicy: Sendable, Equatable {
+    public var groupName: String
+    public var uids: Set<UInt32>
+
+    public init(groupName: String = "", uids: Set<UInt32> = []) {
+        self.groupName = groupName
+        self.uids = uids
+    }
+
+    public func isAdmin(_ uid: UInt32) -> Bool { uid == 0 || uids.contains(uid) }
+}
+
+/// The broker's share of the configuration (from `AgentConfig.AgentConfiguration`; every value is
+/// reloadable: `BrokerCore.apply(settings:)`).
+public struct BrokerSettings: Sendable, Equatable {
+    /// Shown in status (`version`).
+    public var version: String
+    public var aliasRefreshInterval: TimeAmount
+    public var sessionIdleTimeout: TimeAmount
+    public var autoPauseFailures: Int
+    public var autoPauseWindow: TimeAmount
+    public var maxConnectionsPerUser: Int
+    public var v4Base: UInt32
+    public var v4PrefixLength: Int
+    public var v6Base: UInt128
+    public var v6PrefixLength: Int
+    public var admin: AdminPolicy
+
+    public init(
+        version: String, aliasRefreshInterval: TimeAmount = .minutes(1), sessionIdleTimeout: TimeAmount = .minutes(15),
+        autoPauseFailures: Int = 20, autoPauseWindow: TimeAmount = .minutes(1), maxConnectionsPerUser: Int = 1024,
+        v4Base: UInt32 = 0x6440_0000, v4PrefixLength: Int = 10,
+        v6Base: UInt128 = 0xfd5b_c1a6_e7a0_0000_0000_0000_0000_0000, v6PrefixLength: Int = 64,
+        admin: AdminPolicy = AdminPolicy()
+    ) {
+        self.version = version
+        self.aliasRefreshInterval = aliasRefreshInterval
+        self.sessionIdleTimeout = sessionIdleTimeout
+        self.autoPauseFailures = autoPauseFailures
+        self.autoPauseWindow = autoPauseWindow
+        self.maxConnectionsPerUser = maxConnectionsPerUser
+        self.v4Base = v4Base
+        self.v4PrefixLength = v4PrefixLength
+        self.v6Base = v6Base
+        self.v6PrefixLength = v6PrefixLength
+        self.admin = admin
+    }
+}
