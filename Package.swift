@@ -90,7 +90,14 @@ let package = Package(
             name: "dns-worker", dependencies: ["DNSService", "AgentCore", "AgentIPC", "AgentConfig", "PrivSep"]),
         .executableTarget(
             name: "proxy-worker", dependencies: ["Broker", "AgentCore", "AgentIPC", "AgentConfig", "PrivSep"]),
-        .executableTarget(name: "cli", dependencies: ["AgentAPI", "JSON", "BoundaryWire", "CPrivSep", argumentParser]),
+        // The per-user command line: subcommands, the local API client, rendering (unit-tested here).
+        .target(
+            name: "AgentCLI",
+            dependencies: [
+                "AgentAPI", "AgentConfig", "JSON", "BoundaryWire", "BoundaryAPI", "CPrivSep", argumentParser, nioCore,
+                nioPosix, logging,
+            ]),
+        .executableTarget(name: "cli", dependencies: ["AgentCLI"]),
         .executableTarget(name: "dev-controller", dependencies: ["DevController", argumentParser, logging]),
 
         // --- Unit tests (`swift test`). Integration tests live in Tests/integration and run real binaries.
@@ -107,6 +114,13 @@ let package = Package(
         .testTarget(
             name: "DevControllerTests",
             dependencies: ["DevController", "BoundaryAPI", "BoundaryWire", "JSON", nioCore, nioPosix, nioSSL]),
+        .testTarget(name: "CLITests", dependencies: ["AgentCLI", "AgentAPI", "JSON", argumentParser]),
+        // The broker's local API on real sockets over the dev controller, for the CLI's integration
+        // tests until the whole agent runs (`Tests/integration/t_cli_*.sh`); not installed.
+        .executableTarget(
+            name: "cli-test-agent",
+            dependencies: ["Broker", "BoundaryAPI", "AgentAPI", nioCore, nioPosix, logging],
+            path: "Tests/CLIHarness"),
         .testTarget(
             name: "BrokerTests",
             dependencies: ["Broker", "AgentAPI", "JSON", nioCore, nioEmbedded, nioHTTP1, nioPosix, logging]),
