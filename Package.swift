@@ -114,7 +114,9 @@ let package = Package(
         .testTarget(
             name: "DevControllerTests",
             dependencies: ["DevController", "BoundaryAPI", "BoundaryWire", "JSON", nioCore, nioPosix, nioSSL]),
-        .testTarget(name: "CLITests", dependencies: ["AgentCLI", "AgentAPI", "JSON", argumentParser]),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["AgentCLI", "AgentAPI", "AgentConfig", "BoundaryWire", "JSON", argumentParser]),
         // The broker's local API on real sockets over the dev controller, for the CLI's integration
         // tests until the whole agent runs (`Tests/integration/t_cli_*.sh`); not installed.
         .executableTarget(

@@ -31,7 +31,8 @@ public enum CLIMain {
             try command.execute(context)
             return 0
         } catch let error as CLIError {
-            report(error, command: type(of: command).configuration.commandName ?? "", format: command.globals.format,
+            report(
+                error, command: type(of: command).configuration.commandName ?? "", format: command.globals.format,
                 context: context)
             return error.exitCode
         } catch {

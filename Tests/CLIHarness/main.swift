@@ -6,6 +6,8 @@
 //   cli-test-agent -socket PATH -port N [-admin-uid U]... [-version V] [-log-level L]
 //
 // Prints "ready" on standard output once both listeners serve; SIGTERM or SIGINT stops it.
+// Standard input stands in for the DNS worker's `aliasQueried` message: a line "query UID ALIAS"
+// makes the broker authorize that user's session for the alias, as a DNS lookup would.
 import AgentAPI
 import BoundaryAPI
 import Broker
@@ -41,10 +43,16 @@ while let flag = arguments.popFirst() {
     guard let value = arguments.popFirst() else { die("\(flag) needs a value") }
     switch flag {
     case "-socket": socketPath = value
-    case "-port": port = UInt16(value) ?? die("bad -port \(value)")
-    case "-admin-uid": adminUIDs.insert(UInt32(value) ?? die("bad -admin-uid \(value)"))
+    case "-port":
+        guard let p = UInt16(value) else { die("bad -port \(value)") }
+        port = p
+    case "-admin-uid":
+        guard let u = UInt32(value) else { die("bad -admin-uid \(value)") }
+        adminUIDs.insert(u)
     case "-version": version = value
-    case "-log-level": logLevel = Logger.Level(rawValue: value) ?? die("bad -log-level \(value)")
+    case "-log-level":
+        guard let l = Logger.Level(rawValue: value) else { die("bad -log-level \(value)") }
+        logLevel = l
     default: die("unknown flag \(flag)")
     }
 }
@@ -57,9 +65,10 @@ sigaddset(&stopSignals, SIGTERM)
 sigaddset(&stopSignals, SIGINT)
 pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
 
+let chosenLevel = logLevel
 LoggingSystem.bootstrap { label in
     var handler = StreamLogHandler.standardError(label: label)
-    handler.logLevel = logLevel
+    handler.logLevel = chosenLevel
     return handler
 }
 let logger = Logger(label: "cli-test-agent")
@@ -106,7 +115,8 @@ let loop = group.next()
 do {
     let http = try HTTPClient(
         group: group, resolver: GetaddrinfoHostResolver(),
-        configuration: HTTPClientConfiguration(trust: .insecure, userAgent: ControllerClient.userAgent(version: version)))
+        configuration: HTTPClientConfiguration(
+            trust: .insecure, userAgent: ControllerClient.userAgent(version: version)))
     let controller = ControllerAdapter(http: http, logger: logger)
     let dataPlane = DataPlaneAdapter(resolver: GetaddrinfoHostResolver(), logger: logger)
     let settings = BrokerSettings(version: version, admin: AdminPolicy(groupName: "", uids: adminUIDs))
@@ -121,6 +131,23 @@ do {
     var channels = [try server.serve(listeningSocket: unixListener(socketPath), transport: .unix, group: group).wait()]
     if port != 0 {
         channels.append(try server.serve(listeningSocket: tcpListener(port), transport: .tcp, group: group).wait())
+    }
+    let stdinReader = NIOThreadPool(numberOfThreads: 1)
+    stdinReader.start()
+    stdinReader.submit { _ in
+        var line: [UInt8] = []
+        var byte: UInt8 = 0
+        while read(STDIN_FILENO, &byte, 1) == 1 {
+            guard byte == UInt8(ascii: "\n") else {
+                line.append(byte)
+                continue
+            }
+            let words = String(decoding: line, as: UTF8.self).split(separator: " ")
+            line.removeAll()
+            guard words.count == 3, words[0] == "query", let uid = UInt32(words[1]) else { continue }
+            let alias = String(words[2])
+            loop.execute { core.aliasQueried(uid: uid, alias: alias) }
+        }
     }
     FileDescriptorWriter.standardOutput("ready\n")
     var signal: CInt = 0

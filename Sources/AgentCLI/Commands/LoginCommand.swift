@@ -24,7 +24,8 @@ struct LoginCommand: AgentSubcommand {
 
     @Option(
         name: .customLong("addr", withSingleDash: true),
-        help: ArgumentHelp("The controller's address (also BOUNDARY_ADDR; default http://127.0.0.1:9200).", valueName: "url"))
+        help: ArgumentHelp(
+            "The controller's address (also BOUNDARY_ADDR; default http://127.0.0.1:9200).", valueName: "url"))
     var addr: String?
 
     @Option(
@@ -72,7 +73,8 @@ struct LoginCommand: AgentSubcommand {
             let method = authMethodID ?? context.variable("BOUNDARY_AUTH_METHOD_ID")
                 ?? context.variable("BOUNDARY_AUTHENTICATE_AUTH_METHOD_ID"), !method.isEmpty
         else {
-            throw CLIError.usage("-auth-method-id (or BOUNDARY_AUTH_METHOD_ID) is required: the password auth method, ampw_…")
+            throw CLIError.usage(
+                "-auth-method-id (or BOUNDARY_AUTH_METHOD_ID) is required: the password auth method, ampw_…")
         }
         let insecure = try tlsInsecure || Self.insecureFromEnvironment(context)
         let caCertPath = caCert ?? context.variable("BOUNDARY_CACERT").flatMap { $0.isEmpty ? nil : $0 }
@@ -81,7 +83,8 @@ struct LoginCommand: AgentSubcommand {
         let agent = try context.agentClient(globals, timeoutSeconds: Self.tokenTimeoutSeconds)
         _ = try agent.get(APIPaths.status)
 
-        let name = try loginName ?? context.variable("BOUNDARY_AUTHENTICATE_PASSWORD_LOGIN_NAME") ?? askLoginName(context)
+        let name =
+            try loginName ?? context.variable("BOUNDARY_AUTHENTICATE_PASSWORD_LOGIN_NAME") ?? askLoginName(context)
         let secret = try readPassword(context)
         let token = try context.login.authenticate(
             LoginRequest(
@@ -100,7 +103,8 @@ struct LoginCommand: AgentSubcommand {
             if let expiration = token.expirationTime {
                 block.add(
                     "Expiration Time",
-                    "\(expiration.rfc3339) (in \(DurationText.format(seconds: DurationText.secondsUntil(expiration, now: context.now()))))")
+                    "\(expiration.rfc3339) (in \(DurationText.format(seconds: DurationText.secondsUntil(expiration, now: context.now()))))"
+                )
             }
             block.add("User ID", token.userID)
             let lines =

@@ -45,7 +45,7 @@ enum PauseMessages {
             return "The Client Agent has been paused for every user: the system resolver is restored and all "
                 + "transparent sessions have ended. Resume it with `boundary-agent resume`."
         case .user:
-            return "The Client Agent has been paused for you (\(uid)): your alias names resolve as without the "
+            return "The Client Agent has been paused for \(uid) only: your alias names resolve as without the "
                 + "agent and your transparent sessions have ended. Other users are not affected. Resume with "
                 + "`boundary-agent resume`."
         }

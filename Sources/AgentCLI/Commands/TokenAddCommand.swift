@@ -52,7 +52,8 @@ struct TokenAddCommand: AgentSubcommand {
             context.printJSON(answer)
         case .table:
             context.standardOutput.write(
-                "The client agent now uses token \(tokenID) from \(address) for \(context.describeUser(context.uid)).\n")
+                "The client agent now uses token \(tokenID) from \(address) for \(context.describeUser(context.uid)).\n"
+            )
         }
     }
 

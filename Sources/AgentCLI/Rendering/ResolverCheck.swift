@@ -52,9 +52,11 @@ public enum ResolverCheck {
             : "the agent is not running, or another program rewrote the file"
         if servers.contains(where: isAgent) {
             return .init(
-                check: "resolver", ok: false, detail: "\(path) lists the agent (\(v4)) but not first (\(found)): \(why)")
+                check: "resolver", ok: false, detail: "\(path) lists the agent (\(v4)) but not first (\(found)): \(why)"
+            )
         }
-        return .init(check: "resolver", ok: false, detail: "\(path) does not point at the agent \(v4) (\(found)): \(why)")
+        return .init(
+            check: "resolver", ok: false, detail: "\(path) does not point at the agent \(v4) (\(found)): \(why)")
     }
 
     /// The `nameserver` entries of resolv.conf(5), in order.

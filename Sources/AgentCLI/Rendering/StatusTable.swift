@@ -9,7 +9,9 @@ public enum StatusTable {
     public static func render(_ status: StatusResponse, now: Timestamp, userName: (UInt32) -> String?) -> String {
         var block = KeyValueBlock(indent: 2)
         if let address = status.boundaryAddr { block.add("Address", address) }
-        if let expiry = status.authTokenExpiry { block.add("Auth Token Expiration", DurationText.remaining(until: expiry, now: now)) }
+        if let expiry = status.authTokenExpiry {
+            block.add("Auth Token Expiration", DurationText.remaining(until: expiry, now: now))
+        }
         if let id = status.authTokenID { block.add("Auth Token Id", id) }
         block.add("Status", status.status.rawValue)
         block.add("Version", status.version)
@@ -49,7 +51,8 @@ public enum StatusTable {
     static func aliasText(count: Int, listing: String?) -> String {
         switch listing {
         case "forbidden"?:
-            return "\(count) (listing aliases is forbidden for your Boundary user: names are checked with the controller one by one)"
+            return
+                "\(count) (listing aliases is forbidden for your Boundary user: names are checked with the controller one by one)"
         case "pending"?:
             return "\(count) (the first listing is under way)"
         case "ok"?, nil:

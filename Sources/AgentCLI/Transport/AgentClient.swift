@@ -11,7 +11,8 @@ public struct AgentClient: Sendable {
     /// Longest error text quoted from a body that is not the error JSON.
     static let maximumQuotedBody = 200
 
-    public init(choice: EndpointChoice, userAgent: String, timeoutSeconds: Int = LocalHTTPClient.defaultTimeoutSeconds) {
+    public init(choice: EndpointChoice, userAgent: String, timeoutSeconds: Int = LocalHTTPClient.defaultTimeoutSeconds)
+    {
         self.choice = choice
         self.http = LocalHTTPClient(endpoint: choice.endpoint, timeoutSeconds: timeoutSeconds, userAgent: userAgent)
     }

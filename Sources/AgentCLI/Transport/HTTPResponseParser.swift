@@ -46,7 +46,9 @@ public struct HTTPResponseParser {
         buffer.append(contentsOf: bytes)
         if head == nil {
             guard let end = Self.find(Self.headTerminator, in: buffer[...], from: 0) else {
-                if buffer.count > Self.maximumHeadBytes { throw CLIError.malformedResponse("response head over 16 KiB") }
+                if buffer.count > Self.maximumHeadBytes {
+                    throw CLIError.malformedResponse("response head over 16 KiB")
+                }
                 return
             }
             guard end <= Self.maximumHeadBytes else { throw CLIError.malformedResponse("response head over 16 KiB") }
@@ -78,7 +80,8 @@ public struct HTTPResponseParser {
         let transferEncoding = head.headers.filter { $0.name == "transfer-encoding" }.map { $0.value.lowercased() }
         if !transferEncoding.isEmpty {
             guard transferEncoding.count == 1, transferEncoding[0] == "chunked" else {
-                throw CLIError.malformedResponse("unsupported transfer-encoding \(transferEncoding.joined(separator: ", "))")
+                throw CLIError.malformedResponse(
+                    "unsupported transfer-encoding \(transferEncoding.joined(separator: ", "))")
             }
             guard let body = try Self.dechunk(rest, limit: maximumBodyBytes) else {
                 if atEOF { throw CLIError.malformedResponse("the response ended inside a chunked body") }
@@ -96,7 +99,9 @@ public struct HTTPResponseParser {
             }
             guard length <= maximumBodyBytes else { throw CLIError.responseTooLarge(limit: maximumBodyBytes) }
             guard rest.count >= length else {
-                if atEOF { throw CLIError.malformedResponse("the response ended after \(rest.count) of \(length) body bytes") }
+                if atEOF {
+                    throw CLIError.malformedResponse("the response ended after \(rest.count) of \(length) body bytes")
+                }
                 return nil
             }
             return LocalHTTPResponse(status: head.status, headers: head.headers, body: Array(rest.prefix(length)))
@@ -164,7 +169,8 @@ public struct HTTPResponseParser {
             guard let lineEnd = find([13, 10], in: bytes, from: i) else { return nil }
             var sizeText = bytes[i..<lineEnd]
             if let semicolon = sizeText.firstIndex(of: UInt8(ascii: ";")) { sizeText = sizeText[..<semicolon] }
-            guard !sizeText.isEmpty, sizeText.count <= 8, let size = Int(String(decoding: sizeText, as: UTF8.self), radix: 16)
+            guard !sizeText.isEmpty, sizeText.count <= 8,
+                let size = Int(String(decoding: sizeText, as: UTF8.self), radix: 16)
             else {
                 throw CLIError.malformedResponse("invalid chunk size")
             }
