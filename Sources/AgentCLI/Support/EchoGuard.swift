@@ -15,14 +15,23 @@ private let terminatingSignals: [CInt] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
 /// Restores the terminal, then lets the signal do what it would have done (die, with the right
 /// status for the shell: 130 for Ctrl-C).
 private let restoreAndReraise: @convention(c) (CInt) -> Void = { signal in
-    if savedTerminalFD >= 0 { tcsetattr(savedTerminalFD, TCSANOW, &savedTerminal) }
+    if savedTerminalFD >= 0 {
+        tcsetattr(savedTerminalFD, TCSANOW, &savedTerminal)
+        // The cursor is after the prompt: what the shell prints next starts on its own line.
+        var newline = UInt8(ascii: "\n")
+        _ = write(STDERR_FILENO, &newline, 1)
+    }
     Glibc.signal(signal, SIG_DFL)
     raise(signal)
 }
 
 /// Ctrl-Z: give the shell a terminal with echo, stop; on `fg` (SIGCONT) turn echo off again.
 private let restoreAndStop: @convention(c) (CInt) -> Void = { _ in
-    if savedTerminalFD >= 0 { tcsetattr(savedTerminalFD, TCSANOW, &savedTerminal) }
+    if savedTerminalFD >= 0 {
+        tcsetattr(savedTerminalFD, TCSANOW, &savedTerminal)
+        var newline = UInt8(ascii: "\n")
+        _ = write(STDERR_FILENO, &newline, 1)
+    }
     Glibc.signal(SIGTSTP, SIG_DFL)
     raise(SIGTSTP)
 }
@@ -48,9 +57,9 @@ public struct EchoGuard {
         }
         savedTerminal = current
         savedTerminalFD = fd
-        for signal in terminatingSignals { savedHandlers[signal] = Glibc.signal(signal, restoreAndReraise) }
-        savedHandlers[SIGTSTP] = Glibc.signal(SIGTSTP, restoreAndStop)
-        savedHandlers[SIGCONT] = Glibc.signal(SIGCONT, echoOffAgain)
+        for signal in terminatingSignals { install(restoreAndReraise, for: signal) }
+        install(restoreAndStop, for: SIGTSTP)
+        install(echoOffAgain, for: SIGCONT)
         var quiet = current
         silence(&quiet)
         // TCSAFLUSH: anything typed before the prompt appeared is dropped, not taken as the password.
@@ -60,6 +69,19 @@ public struct EchoGuard {
             throw CLIError.input("cannot turn terminal echo off: \(LocalHTTPClient.errnoText(error))")
         }
         return EchoGuard(fd: fd)
+    }
+
+    /// Takes `signal` over for the prompt, unless it is ignored (a background job of a shell without
+    /// job control ignores SIGINT and SIGQUIT): an ignored signal cannot end the prompt, and taking it
+    /// over would make Ctrl-C meant for the foreground kill us.
+    static func install(_ handler: @convention(c) (CInt) -> Void, for signal: CInt) {
+        let previous = Glibc.signal(signal, handler)
+        // SIG_IGN is the handler value 1 (<bits/signum-generic.h>).
+        if unsafeBitCast(previous, to: Int.self) == 1 {
+            Glibc.signal(signal, previous)
+            return
+        }
+        savedHandlers[signal] = previous
     }
 
     /// Echo off, but the newline still echoes so the next output starts on its own line.

@@ -32,7 +32,13 @@ public final class TerminalInput: SecretInput {
         FileDescriptorOutput(fd: STDERR_FILENO).write(prompt)
         let guardian = try EchoGuard.disable(fd: STDIN_FILENO)
         defer { guardian.restore() }
-        return try Self.readTerminalLine(fd: STDIN_FILENO)
+        do {
+            return try Self.readTerminalLine(fd: STDIN_FILENO)
+        } catch {
+            // Ctrl-D leaves the cursor after the prompt: end the line before the error.
+            FileDescriptorOutput(fd: STDERR_FILENO).write("\n")
+            throw error
+        }
     }
 
     public func readLine(prompt: String) throws -> String {
