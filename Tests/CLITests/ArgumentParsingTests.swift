@@ -128,3 +128,20 @@ final class ArgumentParsingTests: XCTestCase {
         XCTAssertTrue(json.out.text.contains("\"agent_version\": null"), json.out.text)
     }
 }
+
+/// The completion scripts and the man page come from the same definitions: they must carry the
+/// single-dash names.
+final class GeneratedDocsTests: XCTestCase {
+    func testCompletionScriptsUseSingleDashNames() {
+        for shell in [CompletionShell.bash, .zsh, .fish] {
+            let script = BoundaryAgentCommand.completionScript(for: shell)
+            for name in ["format", "client-agent-port", "socket", "auth-method-id", "login-name"] {
+                // fish spells a single-dash long option `-o NAME` (and a double-dash one `-l NAME`).
+                let spelled = shell == .fish ? "-o '\(name)'" : "-\(name)"
+                XCTAssertTrue(script.contains(spelled), "\(shell) lacks \(spelled)")
+                XCTAssertFalse(script.contains("--\(name)"), "\(shell) offers --\(name)")
+            }
+            XCTAssertTrue(script.contains("explain"), "\(shell)")
+        }
+    }
+}

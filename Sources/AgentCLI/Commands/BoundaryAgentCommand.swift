@@ -12,7 +12,6 @@ public struct BoundaryAgentCommand: ParsableCommand {
 
             Exit status: 0 on success, 1 on an error, 2 on a usage error.
             """,
-        version: CLIVersion.current,
         subcommands: [
             StatusCommand.self, SessionsCommand.self, LoginCommand.self, TokenCommand.self, LogoutCommand.self,
             PauseCommand.self, ResumeCommand.self, ExplainCommand.self, VersionCommand.self,
