@@ -46,7 +46,7 @@ let package = Package(
         // Syscall wrappers, fd passing, spawn, privilege drop, seccomp profiles, peer credentials, sock_diag.
         .target(name: "PrivSep", dependencies: ["CSeccomp", "CCap", "CPrivSep"]),
         // Framed helper <-> worker and worker <-> worker messages; the request table's vocabulary.
-        .target(name: "AgentIPC", dependencies: ["PrivSep"]),
+        .target(name: "AgentIPC", dependencies: ["PrivSep", "AgentConfig"]),
         // The HCL configuration file: parser, model with defaults, validation (`file:line:col: message`).
         .target(name: "AgentConfig"),
         // Shared worker plumbing: logging bootstrap, NIO glue around PrivSep.
@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "BoundaryAPI",
             dependencies: [
-                "BoundaryWire", "JSON", nioCore, nioPosix, nioHTTP1, nioWebSocket, nioTLS, nioSSL, crypto, logging,
+                "BoundaryWire", "JSON", nioCore, nioPosix, nioHTTP1, nioWebSocket, nioTLS, nioSSL, logging,
             ]),
         // Local API shapes shared by the broker and the CLI (status, sessions, tokens, explain).
         .target(name: "AgentAPI", dependencies: ["JSON"]),
@@ -87,9 +87,11 @@ let package = Package(
         .executableTarget(
             name: "privileged-helper", dependencies: ["PrivSep", "AgentIPC", "AgentConfig", "JSON", "CNftables"]),
         .executableTarget(
-            name: "dns-worker", dependencies: ["DNSService", "AgentCore", "AgentIPC", "AgentConfig", "PrivSep"]),
+            name: "dns-worker",
+            dependencies: ["DNSService", "AgentCore", "AgentIPC", "AgentConfig", "PrivSep", nioCore, nioPosix, logging]),
         .executableTarget(
-            name: "proxy-worker", dependencies: ["Broker", "AgentCore", "AgentIPC", "AgentConfig", "PrivSep"]),
+            name: "proxy-worker",
+            dependencies: ["Broker", "AgentCore", "AgentIPC", "AgentConfig", "PrivSep", nioCore, nioPosix, logging]),
         // The per-user command line: subcommands, the local API client, rendering (unit-tested here).
         .target(
             name: "AgentCLI",
@@ -99,11 +101,37 @@ let package = Package(
             ]),
         .executableTarget(name: "cli", dependencies: ["AgentCLI"]),
         .executableTarget(name: "dev-controller", dependencies: ["DevController", argumentParser, logging]),
+        // Test/benchmark only: runs DNSServer unsandboxed on addresses it binds itself (Tests/integration/t_dns_*).
+        .executableTarget(
+            name: "dns-test-server", dependencies: ["DNSService", "DNSCodec", nioCore, nioPosix, logging],
+            path: "Tests/dns-test-server"),
+        // Test only: runs the broker unsandboxed on sockets it binds, optionally with the real DNSServer
+        // in-process (Tests/integration/t_broker_*).
+        .executableTarget(
+            name: "broker-test-server",
+            dependencies: [
+                "Broker", "DNSService", "DNSCodec", "AgentConfig", "PrivSep", nioCore, nioPosix, logging,
+            ],
+            path: "Tests/broker-test-server"),
+        // Test-only: installs a worker's seccomp profile, serves, then makes a forbidden call
+        // (Tests/integration/t_sandbox_*.sh). Not installed.
+        .executableTarget(
+            name: "sandbox-probe", dependencies: ["PrivSep", "CPrivSep", "CSeccomp", nioCore, nioPosix],
+            path: "Tests/sandbox-probe"),
+        // Test/benchmark tool for the data plane (dev worker, splice proxy, echo pump); not shipped.
+        .executableTarget(
+            name: "dataplane-check",
+            dependencies: ["DevController", "BoundaryAPI", "BoundaryWire", nioCore, nioPosix, logging]),
 
         // --- Unit tests (`swift test`). Integration tests live in Tests/integration and run real binaries.
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "AgentConfigTests", dependencies: ["AgentConfig"]),
         .testTarget(name: "PrivSepTests", dependencies: ["PrivSep", "AgentIPC"]),
+        .testTarget(name: "AgentIPCTests", dependencies: ["AgentIPC", "AgentConfig", "PrivSep"]),
+        .testTarget(
+            name: "AgentCoreTests", dependencies: ["AgentCore", "AgentIPC", "AgentConfig", "PrivSep", logging]),
+        .testTarget(
+            name: "HelperTests", dependencies: ["privileged-helper", "AgentIPC", "AgentConfig", "PrivSep", "JSON"]),
         .testTarget(name: "DNSCodecTests", dependencies: ["DNSCodec", nioCore]),
         .testTarget(name: "DNSServiceTests", dependencies: ["DNSService", "DNSCodec", nioCore, nioPosix, nioEmbedded]),
         .testTarget(name: "BoundaryWireTests", dependencies: ["BoundaryWire", "JSON"]),
@@ -125,6 +153,9 @@ let package = Package(
             path: "Tests/CLIHarness"),
         .testTarget(
             name: "BrokerTests",
-            dependencies: ["Broker", "AgentAPI", "JSON", nioCore, nioEmbedded, nioHTTP1, nioPosix, logging]),
+            dependencies: [
+                "Broker", "AgentAPI", "AgentConfig", "JSON", "BoundaryAPI", "BoundaryWire", "DevController", nioCore,
+                nioEmbedded, nioHTTP1, nioPosix, logging,
+            ]),
     ]
 )

@@ -13,7 +13,7 @@ packages=(
     nftables iproute2 procps psmisc util-linux passwd
     # real clients and servers for integration tests and the demo
     dnsutils knot-dnsutils dnsmasq-base unbound nginx-light openssh-server openssh-client sshpass
-    curl socat tmux openssl postgresql-client
+    curl socat tmux openssl postgresql-client jq python3
     # benchmark contenders and tools
     dnsperf haproxy iperf3 wrk gnuplot-nox
 )

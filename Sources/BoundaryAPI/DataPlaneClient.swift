@@ -1,5 +1,4 @@
 import BoundaryWire
-import Crypto
 import Logging
 import NIOCore
 import NIOPosix
@@ -82,22 +81,16 @@ public final class DataPlaneClient: Sendable {
         }
         let seed = Array(key[0..<32])
         let publicHalf = Array(key[32..<64])
-        let signingKey: Curve25519.Signing.PrivateKey
-        do {
-            signingKey = try Curve25519.Signing.PrivateKey(rawRepresentation: seed)
-        } catch {
-            throw .invalidCredentials("private key seed rejected: \(error)")
-        }
-        guard Array(signingKey.publicKey.rawRepresentation) == publicHalf else {
-            throw .invalidCredentials("public half of the private key does not match its seed")
-        }
         let certificate: NIOSSLCertificate
         let privateKey: NIOSSLPrivateKey
         do {
             certificate = try NIOSSLCertificate(bytes: credentials.certificateDER, format: .der)
+            // The certificate's key must be the public half; BoringSSL checks below (when the
+            // context is built) that the seed's key is the certificate's, which closes the triangle
+            // seed ↔ public half ↔ certificate without a second crypto library.
             let spki = try certificate.extractPublicKey().toSPKIBytes()
             guard spki == Self.spkiEd25519Prefix + publicHalf else {
-                throw DataPlaneError.invalidCredentials("certificate is not for the session's Ed25519 key")
+                throw DataPlaneError.invalidCredentials("certificate is not for the key's public half")
             }
             privateKey = try NIOSSLPrivateKey(bytes: Self.pkcs8Ed25519Prefix + seed, format: .der)
         } catch let error as DataPlaneError {
@@ -124,7 +117,8 @@ public final class DataPlaneClient: Sendable {
         do {
             sslContext = try NIOSSLContext(configuration: tls)
         } catch {
-            throw .tls("cannot build the TLS context: \(error)")
+            // SSL_CTX_use_PrivateKey refuses a key that does not match the certificate.
+            throw .invalidCredentials("private key seed does not match the certificate: \(error)")
         }
         self.sessionID = id
         self.tofuToken = tofuToken

@@ -14,7 +14,15 @@ public struct DataPlaneRecvAllocator: RecvByteBufferAllocator {
     public init() {}
 
     public func buffer(allocator: ByteBufferAllocator) -> ByteBuffer {
-        allocator.buffer(capacity: size)
+        // The allocator rounds capacities up to a power of two, and a read fills all writable
+        // bytes; skip the surplus so exactly `size` bytes can be read.
+        var buffer = allocator.buffer(capacity: size)
+        let surplus = buffer.writableBytes - size
+        if surplus > 0 {
+            buffer.moveWriterIndex(forwardBy: surplus)
+            buffer.moveReaderIndex(forwardBy: surplus)
+        }
+        return buffer
     }
 
     public func nextBufferSize() -> Int? { size }

@@ -222,11 +222,18 @@ final class HTTPExchange: @unchecked Sendable {
     var maximumResponseBytes: Int { client.configuration.maximumResponseBytes }
 
     static func mapConnectError(_ error: any Error, address: SocketAddress) -> ControllerError {
-        if let io = error as? IOError, io.errnoCode == ECONNREFUSED { return .connectionRefused("\(address)") }
+        let text = describe(address)
+        if let io = error as? IOError, io.errnoCode == ECONNREFUSED { return .connectionRefused(text) }
         if let channelError = error as? ChannelError, case .connectTimeout = channelError {
-            return .timeout("connecting to \(address)")
+            return .timeout("connecting to \(text)")
         }
-        return .connectionFailed("\(address): \(error)")
+        return .connectionFailed("\(text): \(error)")
+    }
+
+    /// `127.0.0.1:9200` or `[::1]:9200` (NIO's own description repeats the address).
+    static func describe(_ address: SocketAddress) -> String {
+        guard let ip = address.ipAddress, let port = address.port else { return "\(address)" }
+        return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
     }
 
     /// Errors raised inside the pipeline once connected.
@@ -234,6 +241,8 @@ final class HTTPExchange: @unchecked Sendable {
         switch error {
         case let e as ControllerError: return e
         case is NIOSSLError, is BoringSSLError, is NIOSSLExtraError: return .tlsFailure("\(error)")
+        case HTTPParserError.invalidEOFState:
+            return .connectionFailed("the controller closed the connection before the response was complete")
         case is HTTPParserError: return .malformedResponse("not an HTTP/1.1 response (\(error))")
         default: return .connectionFailed("\(error)")
         }

@@ -1,5 +1,9 @@
 import NIOSSL
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// How the HTTP client checks a controller's TLS certificate. The roots are loaded up front
 /// (before a sandbox closes the file system): nothing here opens a file during a request.
 public enum HTTPTrust: Sendable {
@@ -37,6 +41,20 @@ public enum HTTPTrust: Sendable {
             }
         }
         throw lastError
+    }
+
+    /// The Go client's environment overrides: `BOUNDARY_CACERT` (a PEM bundle path) and
+    /// `BOUNDARY_TLS_INSECURE` (`true`/`1`). For the CLI; the agent uses its config keys.
+    public static var environmentCAFile: String? {
+        guard let value = getenv("BOUNDARY_CACERT").map({ String(cString: $0) }), !value.isEmpty else { return nil }
+        return value
+    }
+
+    public static var environmentInsecure: Bool {
+        guard let value = getenv("BOUNDARY_TLS_INSECURE").map({ String(cString: $0).lowercased() }) else {
+            return false
+        }
+        return value == "true" || value == "1"
     }
 
     /// `tls_ca_file` when given, else the system bundle; `insecure` wins over both.

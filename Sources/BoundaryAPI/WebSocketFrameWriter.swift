@@ -61,7 +61,7 @@ struct WebSocketFrameWriter {
         return frame(.close, payload: payload)
     }
 
-    /// dst[i] = src[i] ^ key[i % 4], eight bytes at a time. `key` holds the four key bytes with
+    /// dst[i] = src[i] ^ key[i % 4], many bytes at a time. `key` holds the four key bytes with
     /// the first one in the lowest bits, so on a little-endian machine a word load lines up.
     static func maskCopy(
         from source: UnsafeRawBufferPointer, to destination: UnsafeMutableRawBufferPointer, key: UInt32
@@ -70,6 +70,20 @@ struct WebSocketFrameWriter {
         guard count > 0, let src = source.baseAddress, let dst = destination.baseAddress else { return }
         var i = 0
         #if _endian(little)
+            // 32 bytes per step (vector registers), then 8, then single bytes. Every step starts at a
+            // multiple of 4, so the key always lines up with byte 0.
+            let k0 = UInt8(truncatingIfNeeded: key)
+            let k1 = UInt8(truncatingIfNeeded: key >> 8)
+            let k2 = UInt8(truncatingIfNeeded: key >> 16)
+            let k3 = UInt8(truncatingIfNeeded: key >> 24)
+            let vectorKey = SIMD32<UInt8>(
+                k0, k1, k2, k3, k0, k1, k2, k3, k0, k1, k2, k3, k0, k1, k2, k3,
+                k0, k1, k2, k3, k0, k1, k2, k3, k0, k1, k2, k3, k0, k1, k2, k3)
+            while i + 32 <= count {
+                let block = src.loadUnaligned(fromByteOffset: i, as: SIMD32<UInt8>.self)
+                dst.storeBytes(of: block ^ vectorKey, toByteOffset: i, as: SIMD32<UInt8>.self)
+                i += 32
+            }
             let wide = UInt64(key) | UInt64(key) << 32
             while i + 8 <= count {
                 let word = src.loadUnaligned(fromByteOffset: i, as: UInt64.self)

@@ -1,4 +1,3 @@
-import Crypto
 import NIOCore
 
 /// The client half of the RFC 6455 §4 opening handshake on `/v1/proxy`: the request bytes and a
@@ -42,7 +41,7 @@ struct WebSocketUpgradeRequest {
     }
 
     var expectedAccept: String {
-        Self.base64(Array(Insecure.SHA1.hash(data: Array((key + Self.acceptGUID).utf8))))
+        Self.base64(SHA1.hash(Array((key + Self.acceptGUID).utf8)))
     }
 
     /// Looks for a complete response head at the start of `buffer`. Returns false when more bytes

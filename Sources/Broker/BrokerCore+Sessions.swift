@@ -78,7 +78,9 @@ extension BrokerCore {
             alias = nil
         }
         guard let alias else {
-            return refuse(channel, uid: uid, alias: "-", peer: peer, reason: "no alias has address \(destination)")
+            return refuse(
+                channel, uid: uid, alias: "-", peer: peer,
+                reason: "no alias has address \(IPText.endpoint(destination))")
         }
         if let reason = refusal(uid: uid, alias: alias) {
             return refuse(channel, uid: uid, alias: alias, peer: peer, reason: reason)
@@ -130,7 +132,9 @@ extension BrokerCore {
         connectionsPerUser[uid] = max(0, (connectionsPerUser[uid] ?? 1) - 1)
         if connectionsPerUser[uid] == 0 { connectionsPerUser.removeValue(forKey: uid) }
         if case .carried(let sessionID) = connection.phase {
-            sessions[connection.key]?.closed(sessionID: sessionID, at: .now())
+            if sessions[connection.key] != nil {
+                apply(withSession(connection.key) { $0.closed(sessionID: sessionID, at: .now()) }, key: connection.key)
+            }
         }
     }
 
@@ -276,7 +280,10 @@ extension BrokerCore {
     func carry(_ id: UInt64, on session: SessionRecord<Grant>, key: SessionKey) {
         guard let connection = connections[id] else {
             // The client gave up while it waited: give the reservation back.
-            _ = withSession(key) { $0.setupFailed(sessionID: session.id, .other("client gone"), at: .now()) }
+            let (_, actions) = withSession(key) {
+                $0.setupFailed(sessionID: session.id, .other("client gone"), at: .now())
+            }
+            apply(actions, key: key)
             return
         }
         dataPlane.carry(client: connection.channel, grant: session.grant, tofuToken: session.tofuToken)
@@ -292,14 +299,17 @@ extension BrokerCore {
                         self.connections[id]?.phase = .carried(sessionID: session.id)
                     } else {
                         // The client closed during the handshake.
-                        self.sessions[key]?.closed(sessionID: session.id, at: now)
+                        self.apply(self.withSession(key) { $0.closed(sessionID: session.id, at: now) }, key: key)
                     }
                     self.logger.debug(
                         "connection carried",
                         metadata: ["uid": "\(key.uid)", "alias": "\(key.alias)", "session": "\(session.id)"])
                 case .failure(let error):
                     let failure = (error as? ConnectionSetupFailureError)?.failure ?? .other("\(error)")
-                    let retry = self.withSession(key) { $0.setupFailed(sessionID: session.id, failure, at: now) }
+                    let (retry, actions) = self.withSession(key) {
+                        $0.setupFailed(sessionID: session.id, failure, at: now)
+                    }
+                    self.apply(actions, key: key)
                     guard var connection = self.connections[id] else { return }
                     if retry, case .pending(let attempts) = connection.phase, attempts == 0,
                         self.refusal(uid: key.uid, alias: key.alias) == nil
@@ -322,6 +332,15 @@ extension BrokerCore {
     /// Ends a session at the controller: SESSION_CANCEL through its worker (needs no API token,
     /// so it works after sign-out and expiry), else `:cancel` with the token it was made with.
     func cancel(_ session: SessionRecord<Grant>, uid: UInt32, alias: String) -> EventLoopFuture<Void> {
+        let id = nextCancelID
+        nextCancelID += 1
+        let done = attemptCancel(session, uid: uid, alias: alias)
+        cancelsInFlight[id] = done
+        done.whenComplete { _ in self.cancelsInFlight.removeValue(forKey: id) }
+        return done
+    }
+
+    private func attemptCancel(_ session: SessionRecord<Grant>, uid: UInt32, alias: String) -> EventLoopFuture<Void> {
         logger.info("cancelling session", metadata: ["uid": "\(uid)", "alias": "\(alias)", "session": "\(session.id)"])
         return dataPlane.cancel(grant: session.grant, tofuToken: session.tofuToken, on: loop)
             .hop(to: loop)

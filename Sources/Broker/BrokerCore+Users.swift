@@ -142,20 +142,21 @@ extension BrokerCore {
         ).hop(to: loop).whenComplete { result in
             let now = NIODeadline.now()
             let interval = self.settings.aliasRefreshInterval
-            let actions: [UserState.Action]
             switch result {
             case .success(let listing):
-                actions = self.withUser(uid) {
+                let actions = self.withUser(uid) {
                     $0.refreshSucceeded(generation: generation, listing, at: now, interval: interval)
                 }
+                self.apply(actions, uid: uid)
             case .failure(let error):
                 let failure = (error as? ControllerFailure) ?? .other("\(error)")
-                if failure.isNetwork { self.recordNetworkFailure() }
-                actions = self.withUser(uid) {
+                let actions = self.withUser(uid) {
                     $0.refreshFailed(generation: generation, failure, at: now, interval: interval)
                 }
+                self.apply(actions, uid: uid)
+                // After the user's own error, so an auto-pause is the newest status line.
+                if failure.isNetwork { self.recordNetworkFailure() }
             }
-            self.apply(actions, uid: uid)
         }
     }
 
@@ -252,14 +253,14 @@ extension BrokerCore {
 
     /// Pauses everything: sessions end, views empty, refreshes stop, the helper restores the
     /// system resolver. Completes when the helper answered.
-    func pauseAgent(reason: String) -> EventLoopFuture<Void> {
+    func pauseAgent(reason: String, askHelper: Bool = true) -> EventLoopFuture<Void> {
         guard agentPause == nil else { return loop.makeSucceededVoidFuture() }
         agentPause = reason
         failures.reset()
         for uid in Array(users.keys) { endSessions(uid: uid, reason: "the agent is paused") }
         for uid in Array(pushedViews.keys) { pushView(uid: uid) }
         pushFallbackUsers()
-        guard let helper else { return loop.makeSucceededVoidFuture() }
+        guard askHelper, let helper else { return loop.makeSucceededVoidFuture() }
         return helper.pause(reason: reason).hop(to: loop).flatMapError { error in
             self.addStatus(.error, "the helper could not pause the agent: \(error)")
             return self.loop.makeFailedFuture(APIError.internalError("the helper could not pause the agent: \(error)"))
@@ -281,5 +282,33 @@ extension BrokerCore {
             self.addStatus(.error, "the helper could not resume the agent: \(error)")
             return self.loop.makeFailedFuture(APIError.internalError("the helper could not resume the agent: \(error)"))
         }
+    }
+}
+
+extension BrokerCore {
+    /// How often the helper's state is read (paused across restarts, resolver overwritten).
+    static var helperPollInterval: TimeAmount { .seconds(10) }
+
+    /// Reads the helper's state now and then: the agent may start paused (the operational state
+    /// survives restarts), and another program may overwrite the system resolver configuration.
+    func pollHelper(first: Bool) {
+        guard let helper, !shuttingDown else { return }
+        helper.status().hop(to: loop).whenComplete { result in
+            if case .success(let state) = result { self.helperState(state, first: first) }
+            self.helperPoll = self.loop.scheduleTask(in: Self.helperPollInterval) { self.pollHelper(first: false) }
+        }
+    }
+
+    func helperState(_ state: HelperState, first: Bool) {
+        if first, state.paused, agentPause == nil {
+            logger.notice("the agent starts paused (as it was before it restarted)")
+            _ = pauseAgent(reason: "paused before the agent restarted; resume to use aliases", askHelper: false)
+        }
+        if state.resolverOverwritten, !resolverOverwritten {
+            addStatus(
+                .warning,
+                "another program overwrote the system resolver configuration: names may not reach the agent")
+        }
+        resolverOverwritten = state.resolverOverwritten
     }
 }

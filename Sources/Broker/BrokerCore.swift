@@ -66,7 +66,12 @@ where Controller.Grant == DataPlane.Grant {
     var tokenRequests: [UInt32: UInt64] = [:]
     var nextTokenRequest: UInt64 = 1
     var tickTask: RepeatedTask?
+    var helperPoll: Scheduled<Void>?
+    var resolverOverwritten = false
     var shuttingDown = false
+    /// Cancels under way, so shutdown waits for them (bounded) instead of cutting them off.
+    var cancelsInFlight: [UInt64: EventLoopFuture<Void>] = [:]
+    var nextCancelID: UInt64 = 1
 
     public init(
         loop: EventLoop, settings: BrokerSettings, controller: Controller, dataPlane: DataPlane,
@@ -97,6 +102,7 @@ where Controller.Grant == DataPlane.Grant {
             [weak self] _ in
             self?.tick(at: .now())
         }
+        pollHelper(first: true)
     }
 
     /// Entries persisted by an earlier run (the journal), oldest first.
@@ -149,6 +155,8 @@ where Controller.Grant == DataPlane.Grant {
         shuttingDown = true
         tickTask?.cancel()
         tickTask = nil
+        helperPoll?.cancel()
+        helperPoll = nil
         var cancels: [EventLoopFuture<Void>] = []
         for key in sessions.keys.sorted(by: { ($0.uid, $0.alias) < ($1.uid, $1.alias) }) {
             guard var state = sessions[key] else { continue }
@@ -157,6 +165,7 @@ where Controller.Grant == DataPlane.Grant {
             cancels += apply(actions, key: key)
         }
         sessions.removeAll()
+        cancels += cancelsInFlight.values
         // Whichever comes first: every cancel answered, or the timeout (a second completion of a
         // promise is ignored by NIO).
         let done = loop.makePromise(of: Void.self)
@@ -191,10 +200,9 @@ where Controller.Grant == DataPlane.Grant {
     // MARK: - Status entries and events
 
     func addStatus(_ level: StatusLog.Level, _ text: String, uid: UInt32? = nil) {
-        if let entry = statusLog.add(level, text, uid: uid, time: RFC3339Time.now()) {
-            journal?.append(entry)
-            if uid == nil, level == .error { helper?.reportError(text) }
-        }
+        let entry = statusLog.add(level, text, uid: uid, time: RFC3339Time.now())
+        journal?.append(entry)
+        if uid == nil, level == .error, entry.count == 1 { helper?.reportError(text) }
         var metadata: Logger.Metadata = [:]
         if let uid { metadata["uid"] = "\(uid)" }
         if level == .error {

@@ -113,8 +113,23 @@ public protocol DNSWorkerPort: Sendable {
     func flushCache()
 }
 
+/// What the helper says about the system (its `status` answer).
+public struct HelperState: Sendable, Equatable {
+    /// The agent is paused (kept across restarts in `operational_state_file`).
+    public var paused: Bool
+    /// Another program overwrote the resolver configuration the helper installed.
+    public var resolverOverwritten: Bool
+
+    public init(paused: Bool, resolverOverwritten: Bool) {
+        self.paused = paused
+        self.resolverOverwritten = resolverOverwritten
+    }
+}
+
 /// worker → helper requests (`AgentIPC.HelperClient`).
 public protocol HelperPort: Sendable {
+    /// The helper's view of the system.
+    func status() -> EventLoopFuture<HelperState>
     /// Pause the whole agent: the helper restores the system resolver.
     func pause(reason: String) -> EventLoopFuture<Void>
     func resume() -> EventLoopFuture<Void>

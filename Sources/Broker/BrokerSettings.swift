@@ -1,3 +1,4 @@
+import AgentConfig
 import NIOCore
 
 /// Who may pause and resume the whole agent: root, and the members of `admin_group` (resolved to
@@ -48,5 +49,28 @@ public struct BrokerSettings: Sendable, Equatable {
         self.v6Base = v6Base
         self.v6PrefixLength = v6PrefixLength
         self.admin = admin
+    }
+}
+
+extension BrokerSettings {
+    /// The broker's keys of the configuration file. `admin` comes from `AdminPolicy.resolve` (NSS,
+    /// before the sandbox).
+    public init(configuration c: AgentConfiguration, version: String, admin: AdminPolicy) {
+        self.init(
+            version: version, aliasRefreshInterval: TimeAmount(c.aliasRefreshInterval),
+            sessionIdleTimeout: TimeAmount(c.sessionIdleTimeout), autoPauseFailures: c.autoPauseFailures,
+            autoPauseWindow: TimeAmount(c.autoPauseWindow), maxConnectionsPerUser: c.maxConnectionsPerUser,
+            v4Base: c.v4Prefix.address.value, v4PrefixLength: c.v4Prefix.length,
+            v6Base: UInt128(c.v6Prefix.address.high) << 64 | UInt128(c.v6Prefix.address.low),
+            v6PrefixLength: c.v6Prefix.length, admin: admin)
+    }
+}
+
+extension TimeAmount {
+    /// A `Duration` in whole nanoseconds (saturating).
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        self = .nanoseconds(overflow ? (seconds < 0 ? .min : .max) : product &+ attoseconds / 1_000_000_000)
     }
 }

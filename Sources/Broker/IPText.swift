@@ -1,3 +1,5 @@
+import NIOCore
+
 /// Text forms of the addresses the broker hands out, Foundation-free. IPv4 addresses are `UInt32`
 /// and IPv6 addresses `UInt128`, both in host byte order (the most significant byte is the first
 /// byte on the wire).
@@ -100,5 +102,20 @@ extension String {
     fileprivate func split(separator: String, maxSplits: Int, omittingEmptySubsequences: Bool) -> [Substring] {
         self[...].split(
             separator: separator, maxSplits: maxSplits, omittingEmptySubsequences: omittingEmptySubsequences)
+    }
+}
+
+extension IPText {
+    /// `100.64.1.2:22` or `[fd5b::2]:22` (NIO's own description adds `[IPv4]` and the host name).
+    public static func endpoint(_ address: SocketAddress) -> String {
+        switch address {
+        case .v4(let a):
+            return "\(v4(UInt32(bigEndian: a.address.sin_addr.s_addr))):\(UInt16(bigEndian: a.address.sin_port))"
+        case .v6(let a):
+            let value = withUnsafeBytes(of: a.address.sin6_addr) { $0.reduce(UInt128(0)) { $0 << 8 | UInt128($1) } }
+            return "[\(v6(value))]:\(UInt16(bigEndian: a.address.sin6_port))"
+        case .unixDomainSocket:
+            return address.pathname ?? "unix"
+        }
     }
 }

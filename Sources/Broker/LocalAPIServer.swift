@@ -57,7 +57,8 @@ public final class LocalAPIServer: Sendable {
             do {
                 guard let uid = try owners.tcpOwnerUID(client: remote, server: local) else {
                     return channel.eventLoop.makeFailedFuture(
-                        BrokerError.identification("no local socket owns \(remote) → \(local)"))
+                        BrokerError.identification(
+                            "no local socket owns \(IPText.endpoint(remote)) → \(IPText.endpoint(local))"))
                 }
                 return channel.eventLoop.makeSucceededFuture(uid)
             } catch {

@@ -149,10 +149,11 @@ public struct SessionState<Grant: Sendable>: Sendable {
         }
     }
 
-    /// The worker refused a connection on `sessionID` before it carried bytes. Returns whether the
+    /// The worker refused a connection on `sessionID` before it carried bytes. `retry`: whether the
     /// connection should be tried once more (on a new session): true for "no connections left",
     /// "in use" and "gone", where a fresh session fixes it.
-    public mutating func setupFailed(sessionID: String, _ failure: ConnectionSetupFailure, at now: NIODeadline) -> Bool
+    public mutating func setupFailed(sessionID: String, _ failure: ConnectionSetupFailure, at now: NIODeadline)
+        -> (retry: Bool, actions: [Action])
     {
         var retry = false
         update(sessionID) { session in
@@ -170,24 +171,23 @@ public struct SessionState<Grant: Sendable>: Sendable {
                 if let left = session.limitLeft { session.limitLeft = left + 1 }
             }
         }
-        dropFinishedRetired(at: now)
-        return retry
+        return (retry, finishAbandoned(at: now))
     }
 
     /// A connection that was `established` on `sessionID` ended.
-    public mutating func closed(sessionID: String, at now: NIODeadline) {
+    public mutating func closed(sessionID: String, at now: NIODeadline) -> [Action] {
         update(sessionID) { session in
             session.open = max(0, session.open - 1)
             session.lastUsed = now
         }
-        dropFinishedRetired(at: now)
+        return finishAbandoned(at: now)
     }
 
     /// Periodic housekeeping: drops expired sessions and cancels the idle one.
     public mutating func sweep(at now: NIODeadline, idleTimeout: TimeAmount) -> [Action] {
         var actions: [Action] = []
         if let session = current {
-            if session.isExpired(at: now) || (session.exhausted && !session.busy) {
+            if session.isExpired(at: now) {
                 current = nil
             } else if !session.busy, session.lastUsed + idleTimeout <= now {
                 current = nil
@@ -195,6 +195,7 @@ public struct SessionState<Grant: Sendable>: Sendable {
             }
         }
         retired.removeAll { $0.isExpired(at: now) }
+        actions += finishAbandoned(at: now)
         if let until = backoffUntil, until <= now { backoffUntil = nil }
         return actions
     }
@@ -240,9 +241,8 @@ public struct SessionState<Grant: Sendable>: Sendable {
         if let old = current {
             if old.busy {
                 retired.append(old)
-            } else if !old.isExpired(at: now) && !old.exhausted && old.usable {
-                // Still valid at the controller but about to expire: nobody will use it again.
-                actions.append(.cancel(old))
+            } else if let cancel = abandon(old, at: now) {
+                actions.append(cancel)
             }
         }
         current = session
@@ -257,10 +257,26 @@ public struct SessionState<Grant: Sendable>: Sendable {
         }
     }
 
-    /// A replaced session whose last connection ended needs nothing more: the controller
-    /// terminates a session whose connections are all closed and whose limit is reached, and an
-    /// expired one is dead anyway. One that was refused ("in use", "gone") is not ours to cancel.
-    private mutating func dropFinishedRetired(at now: NIODeadline) {
+    /// Sessions nobody will use again, once their last connection ended: a replaced one, or the
+    /// current one when it has no connections left. They are cancelled rather than left to the
+    /// controller (boundary-protocol.md §6.14): whether it terminates a session whose limit is
+    /// reached depends on its version and jobs, and a cancel costs one worker connection.
+    private mutating func finishAbandoned(at now: NIODeadline) -> [Action] {
+        var actions: [Action] = []
+        if let session = current, session.exhausted, !session.busy {
+            current = nil
+            if let cancel = abandon(session, at: now) { actions.append(cancel) }
+        }
+        let done = retired.filter { !$0.busy }
         retired.removeAll { !$0.busy }
+        actions += done.compactMap { abandon($0, at: now) }
+        return actions
+    }
+
+    /// The cancel for a session we stop using; nil when there is nothing to cancel: it expired, or
+    /// the worker said it is gone or someone else's.
+    private func abandon(_ session: SessionRecord<Grant>, at now: NIODeadline) -> Action? {
+        guard !session.isExpired(at: now), session.usable else { return nil }
+        return .cancel(session)
     }
 }

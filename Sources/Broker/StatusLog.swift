@@ -47,10 +47,10 @@ public struct StatusLog: Sendable, Equatable {
         self.capacity = max(1, capacity)
     }
 
-    /// Adds an entry; returns what was stored (for persistence), or nil when it was folded into the
-    /// newest entry of the same level and owner.
+    /// Adds an entry; returns what is now stored for it (for persistence): a new entry, or the
+    /// newest entry of the same level and owner with the same text, its count and time updated.
     @discardableResult
-    public mutating func add(_ level: Level, _ text: String, uid: UInt32? = nil, time: Int64) -> Entry? {
+    public mutating func add(_ level: Level, _ text: String, uid: UInt32? = nil, time: Int64) -> Entry {
         let clipped = StatusLog.clip(text)
         if let last = entries.lastIndex(where: { $0.level == level && $0.uid == uid }),
             entries[last].text == clipped
@@ -59,7 +59,7 @@ public struct StatusLog: Sendable, Equatable {
             entries[last].time = time
             let folded = entries.remove(at: last)
             entries.append(folded)
-            return nil
+            return folded
         }
         let entry = Entry(level: level, uid: uid, text: clipped, time: time)
         entries.append(entry)
@@ -71,13 +71,21 @@ public struct StatusLog: Sendable, Equatable {
         return entry
     }
 
-    /// Restores entries persisted by an earlier run of the worker (oldest first).
+    /// Restores entries persisted by an earlier run of the worker (oldest first), folding repeats
+    /// as `add` does.
     public mutating func restore(_ previous: [Entry]) {
         for entry in previous {
+            let text = StatusLog.clip(entry.text)
+            if let last = entries.lastIndex(where: { $0.level == entry.level && $0.uid == entry.uid }),
+                entries[last].text == text
+            {
+                // A journal holds a line per occurrence of a folded entry, with the count so far.
+                entries[last].count = max(entries[last].count + 1, entry.count)
+                entries[last].time = max(entries[last].time, entry.time)
+                continue
+            }
             entries.append(
-                Entry(
-                    level: entry.level, uid: entry.uid, text: StatusLog.clip(entry.text), time: entry.time,
-                    count: max(1, entry.count)))
+                Entry(level: entry.level, uid: entry.uid, text: text, time: entry.time, count: max(1, entry.count)))
         }
         for level in [Level.error, .warning] {
             while entries.count(where: { $0.level == level }) > capacity,

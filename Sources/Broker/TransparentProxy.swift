@@ -44,7 +44,7 @@ public final class TransparentProxy: Sendable {
         guard let remote = channel.remoteAddress else {
             return refuse(channel, peer: "?", reason: "no peer address")
         }
-        let peer = "\(remote)"
+        let peer = IPText.endpoint(remote)
         SocketFacts.originalDestination(of: channel).whenComplete { result in
             switch result {
             case .failure(let error):

@@ -16,6 +16,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -448,3 +449,7 @@ int cps_install_sigsys_logger(int fd, const char *const *names, int count) {
 }
 
 long cps_sigsys_count(void) { return __atomic_load_n(&sigsys_seen, __ATOMIC_RELAXED); }
+
+long cps_syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6) {
+    return syscall(nr, a1, a2, a3, a4, a5, a6);
+}

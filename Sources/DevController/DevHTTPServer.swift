@@ -262,6 +262,8 @@ final class DevHTTPHandler: ChannelInboundHandler {
     }
 
     private func respond(context: ChannelHandlerContext, keepAlive: Bool, _ response: DevHTTPResponse) {
+        // The client may have gone while a latency fault held the answer back.
+        guard context.channel.isActive else { return }
         var headers = HTTPHeaders(response.headers)
         headers.add(name: "Content-Length", value: String(response.body.count))
         if !keepAlive { headers.add(name: "Connection", value: "close") }

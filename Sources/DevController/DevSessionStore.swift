@@ -83,7 +83,7 @@ public final class DevSessionStore: Sendable {
 
     private let sessions = Mutex<[String: Session]>([:])
 
-    init() {}
+    public init() {}
 
     static func now() -> Double {
         var ts = timespec()

@@ -1,6 +1,7 @@
 import JSON
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import NIOWebSocket
 
 /// Answers every HTTP request the WebSocket upgrader refused, with a plain HTTP error as the real
@@ -66,6 +67,10 @@ final class WorkerHTTPErrorHandler: ChannelInboundHandler, RemovableChannelHandl
         // The upgrader reports a refused upgrade (e.g. no Sec-WebSocket-Key) as an error and then
         // hands us the request; answer that instead of dropping the connection. Other errors close.
         if error is NIOWebSocketUpgradeError { return }
+        if error is NIOSSLError || error is BoringSSLError {
+            // E.g. no client certificate (TLS 1.3 "certificate required"): record why the handshake failed.
+            worker.record("worker-tls", ["session_id": .string(sessionID), "result": .string("tls-failed: \(error)")])
+        }
         context.close(promise: nil)
     }
 }

@@ -152,19 +152,19 @@ final class WorkerProxyHandler: ChannelDuplexHandler {
 
     // MARK: endpoint → client (called by WorkerEndpointHandler on the same loop)
 
-    fileprivate func sendToClient(_ buffer: ByteBuffer) {
+    func sendToClient(_ buffer: ByteBuffer) {
         guard state == .piping, let context else { return }
         bytesDown += Int64(buffer.readableBytes)
         context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .binary, data: buffer)), promise: nil)
     }
 
-    fileprivate func flushToClient() {
+    func flushToClient() {
         context?.flush()
     }
 
-    fileprivate var clientWritable: Bool { context?.channel.isWritable ?? false }
+    var clientWritable: Bool { context?.channel.isWritable ?? false }
 
-    fileprivate func endpointBecameWritable() {
+    func endpointBecameWritable() {
         if readPending {
             readPending = false
             context?.read()
@@ -172,7 +172,7 @@ final class WorkerProxyHandler: ChannelDuplexHandler {
     }
 
     /// The target closed (io.Copy saw EOF): the worker's NetConn closes with 1000.
-    fileprivate func endpointClosed() {
+    func endpointClosed() {
         guard let context, state == .piping || state == .dialing else { return }
         closeWith(context: context, code: 1000, reason: "")
     }
@@ -343,77 +343,5 @@ final class WorkerProxyHandler: ChannelDuplexHandler {
         payload.writeString(reason)
         context.writeAndFlush(
             wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: payload)), promise: nil)
-    }
-}
-
-/// The endpoint (target) side of a dev-worker pipe: relays to its `WorkerProxyHandler` and applies
-/// backpressure both ways (no reads while the other side cannot write).
-final class WorkerEndpointHandler: ChannelDuplexHandler {
-    typealias InboundIn = ByteBuffer
-    typealias OutboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
-
-    private var proxy: WorkerProxyHandler?
-    private var context: ChannelHandlerContext?
-    private var readPending = false
-
-    init(proxy: WorkerProxyHandler) {
-        self.proxy = proxy
-    }
-
-    func handlerAdded(context: ChannelHandlerContext) {
-        self.context = context
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        proxy?.sendToClient(unwrapInboundIn(data))
-    }
-
-    func channelReadComplete(context: ChannelHandlerContext) {
-        proxy?.flushToClient()
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        let proxy = self.proxy
-        self.proxy = nil
-        self.context = nil
-        proxy?.endpointClosed()
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        context.close(promise: nil)
-    }
-
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { proxy?.endpointBecameWritable() }
-    }
-
-    func read(context: ChannelHandlerContext) {
-        if proxy?.clientWritable ?? true {
-            context.read()
-        } else {
-            readPending = true
-        }
-    }
-
-    var isWritable: Bool { context?.channel.isWritable ?? false }
-
-    func partnerBecameWritable() {
-        if readPending {
-            readPending = false
-            context?.read()
-        }
-    }
-
-    func write(_ buffer: ByteBuffer) {
-        context?.write(wrapOutboundOut(buffer), promise: nil)
-    }
-
-    func flush() {
-        context?.flush()
-    }
-
-    func close() {
-        context?.close(promise: nil)
     }
 }

@@ -10,8 +10,9 @@ public enum Sandbox {
     public enum Mode: Sendable, Equatable {
         /// Production: the profile as written.
         case enforce
-        /// Debug (`-seccomp-log`, not for production): every action that is not `allow` becomes a trap
-        /// that writes the syscall to `fd` and returns EPERM, so one run shows all the allowlist misses.
+        /// Debug (`-seccomp-log`, not for production): the default action and the kill rules become a
+        /// trap that writes the syscall to `fd` and returns EPERM, so one run shows all the allowlist
+        /// misses without dying. A call trapped while the thread blocks SIGSYS still kills.
         case log(fd: Int32)
     }
 
@@ -19,7 +20,8 @@ public enum Sandbox {
     /// installed after NIO started covers only the calling thread). Call after the privilege drop and
     /// before creating the event loop group.
     public static func install(_ profile: SandboxProfile, mode: Mode = .enforce) throws {
-        guard let ctx = seccomp_init(action(profile.defaultAction, mode)) else {
+        let defaultAction = action(profile.defaultAction, mode, isDefault: true)
+        guard let ctx = seccomp_init(defaultAction) else {
             throw PrivSepError.syscall("seccomp_init", ENOMEM)
         }
         defer { seccomp_release(ctx) }
@@ -28,7 +30,6 @@ public enum Sandbox {
         }
         try check("seccomp_attr_set TSYNC") { seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) }
         try check("seccomp_attr_set NNP") { seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1) }
-        let defaultAction = action(profile.defaultAction, mode)
         let pid = UInt64(getpid())
         for rule in profile.rules {
             let act = action(rule.action, mode)
@@ -59,8 +60,11 @@ public enum Sandbox {
         try check("seccomp_load") { seccomp_load(ctx) }
     }
 
-    static func action(_ a: SeccompAction, _ mode: Mode) -> UInt32 {
-        if case .log = mode, a != .allow { return UInt32(SCMP_ACT_TRAP) }
+    static func action(_ a: SeccompAction, _ mode: Mode, isDefault: Bool = false) -> UInt32 {
+        // In log mode the default and the kill rules trap; explicit errno rules (clone3 → ENOSYS,
+        // openat → EACCES) stay as they are: they are deliberate, not misses, and clone3 runs while
+        // glibc blocks every signal, where a trap would kill (a blocked SIGSYS is forced to default).
+        if case .log = mode, isDefault || a == .killProcess { return UInt32(SCMP_ACT_TRAP) }
         switch a {
         case .allow: return UInt32(SCMP_ACT_ALLOW)
         case .errno(let e): return cseccomp_act_errno(UInt16(e))

@@ -3,7 +3,7 @@
 #endif
 
 /// What the filter does with a system call.
-public enum SeccompAction: Sendable, Equatable {
+public enum SeccompAction: Sendable, Hashable {
     case allow
     /// Fail the call with this errno; the process carries on (NIO and Swift tolerate EPERM).
     case errno(Int32)

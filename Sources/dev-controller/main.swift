@@ -120,7 +120,11 @@ struct DevControllerCommand: AsyncParsableCommand {
         try await controller.start()
 
         // Machine-readable lines for scripts that pass port 0.
-        if let url = controller.apiURL { print("api: \(url)") }
+        if let url = controller.apiURL {
+            print("api: \(url)")
+        } else if case .unix(let path) = options.apiAddress {
+            print("api: unix:\(path)")
+        }
         for (name, address) in [("proxy", controller.proxyAddress), ("admin", controller.adminAddress)] {
             if let address, let ip = address.ipAddress, let port = address.port {
                 print("\(name): \(ip.contains(":") ? "[\(ip)]" : ip):\(port)")

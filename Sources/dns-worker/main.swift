@@ -1,2 +1,9 @@
-// Placeholder main: filled by its own issue.
-print("dns-worker: not implemented yet")
+// boundary-agent-dns: the sandboxed DNS server, started by boundary-agent-helper (never by hand).
+//
+// AgentCore's WorkerMain does the whole start: receive the sockets and configuration on fd 3, chroot
+// to an empty directory, drop to the worker user, seccomp (SandboxProfile.dnsWorker), then call
+// `Bootstrap.makeService` on the main thread with a WorkerContext. Everything the worker serves
+// hangs off that one call (Bootstrap.swift).
+import AgentCore
+
+WorkerMain.runDNS { context in try Bootstrap.makeService(context) }

@@ -147,6 +147,15 @@ final class LocalAPIHandlerTests: XCTestCase {
         XCTAssertFalse(channel.isActive)
     }
 
+    func testOversizedHeadersAreRefused() throws {
+        let (channel, _) = try makeChannel(uid: 1001)
+        let huge = "X-Filler: " + String(repeating: "a", count: 100 * 1024)
+        // NIO's decoder allows 80 KiB of headers; its error handler answers 400 and closes.
+        let r = (try? exchange(channel, request("GET", "/v1/status", headers: ["Host: localhost", huge]))) ?? []
+        XCTAssertEqual(r.map(\.status), [400])
+        XCTAssertFalse(channel.isActive)
+    }
+
     func testBrowserRequestsAreRefused() throws {
         let (tcp, _) = try makeChannel(uid: 1001, transport: .tcp)
         let r = try exchange(
@@ -195,6 +204,22 @@ final class LocalAPIHandlerTests: XCTestCase {
         XCTAssertEqual(r[0].json, ["status": "running", "pause_scope": "agent"])
         XCTAssertEqual(helper.resumes, 1)
         XCTAssertEqual(try exchange(user, request("GET", "/v1/status"))[0].json?["status"], "running")
+    }
+
+    func testHelperStateIsAdoptedAtStart() throws {
+        let loop = EmbeddedEventLoop()
+        loops.append(loop)
+        let core = makeCore(on: loop)
+        helper.state = HelperState(paused: true, resolverOverwritten: true)
+        core.start()
+        loop.run()
+        let (api, _) = try makeChannel(uid: 1001, core: core)
+        let status = try StatusResponse(json: XCTUnwrap(try exchange(api, request("GET", "/v1/status"))[0].json))
+        XCTAssertEqual(status.status, .paused, "the operational state survives a restart")
+        XCTAssertEqual(status.pauseScope, .agent)
+        XCTAssertTrue(helper.pauses.isEmpty, "the helper is not asked to pause again")
+        XCTAssertTrue(status.warnings.first?.contains("overwrote the system resolver") == true, "\(status.warnings)")
+        _ = try core.shutdown(timeout: .zero).wait()
     }
 
     func testExplainWithoutAToken() throws {

@@ -52,7 +52,7 @@ final class SessionStateTests: XCTestCase {
         XCTAssertNil(authorizeGeneration(actions))
         for c in 1...20 { s.established(sessionID: "s_1", connectionsLeft: -1, at: t0); _ = c }
         XCTAssertEqual(s.openConnections, 20)
-        for _ in 1...20 { s.closed(sessionID: "s_1", at: t0) }
+        for _ in 1...20 { XCTAssertTrue(s.closed(sessionID: "s_1", at: t0).isEmpty) }
         XCTAssertEqual(s.openConnections, 0)
         XCTAssertEqual(s.current?.id, "s_1")
     }
@@ -68,18 +68,37 @@ final class SessionStateTests: XCTestCase {
         XCTAssertEqual(used(actions).map { "\($0.0)@\($0.1)" }, ["2@s_2"])
         XCTAssertEqual(s.retired.map(\.id), ["s_1"])
         s.established(sessionID: "s_1", connectionsLeft: 0, at: t0)
-        s.closed(sessionID: "s_1", at: t0)
-        XCTAssertTrue(s.retired.isEmpty, "an exhausted session is dropped when its last connection ends")
+        XCTAssertEqual(
+            cancelled(s.closed(sessionID: "s_1", at: t0)), ["s_1"],
+            "an exhausted session is ended when its last connection ends")
+        XCTAssertTrue(s.retired.isEmpty)
         // A third connect needs a third session.
         s.established(sessionID: "s_2", connectionsLeft: 0, at: t0)
         XCTAssertNotNil(authorizeGeneration(s.connect(3, at: t0)))
+    }
+
+    func testAnExhaustedCurrentSessionIsCancelledOnceIdleButARefusedOneIsNot() {
+        var s = State(uid: 1, alias: "a.example")
+        let g = authorizeGeneration(s.connect(1, at: t0))!
+        _ = s.authorized(generation: g, .success(record("s_1", limit: 1, at: t0)), at: t0)
+        s.established(sessionID: "s_1", connectionsLeft: 0, at: t0)
+        XCTAssertEqual(cancelled(s.closed(sessionID: "s_1", at: t0)), ["s_1"])
+        XCTAssertNil(s.current)
+        // A session the worker refused as someone else's is dropped, not cancelled.
+        let g2 = authorizeGeneration(s.connect(2, at: t0))!
+        _ = s.authorized(generation: g2, .success(record("s_2", at: t0)), at: t0)
+        let (retry, actions) = s.setupFailed(sessionID: "s_2", .inUse, at: t0)
+        XCTAssertTrue(retry)
+        XCTAssertTrue(cancelled(actions).isEmpty)
+        let g3 = authorizeGeneration(s.connect(2, at: t0))!
+        XCTAssertTrue(cancelled(s.authorized(generation: g3, .success(record("s_3", at: t0)), at: t0)).isEmpty)
     }
 
     func testWorkerSaysNoConnectionsLeft() {
         var s = State(uid: 1, alias: "a.example")
         let g = authorizeGeneration(s.connect(1, at: t0))!
         _ = s.authorized(generation: g, .success(record("s_1", limit: -1, at: t0)), at: t0)
-        XCTAssertTrue(s.setupFailed(sessionID: "s_1", .noConnectionsLeft, at: t0), "retry on a new session")
+        XCTAssertTrue(s.setupFailed(sessionID: "s_1", .noConnectionsLeft, at: t0).retry, "retry on a new session")
         let actions = s.connect(1, at: t0)
         XCTAssertNotNil(authorizeGeneration(actions))
     }
@@ -88,10 +107,10 @@ final class SessionStateTests: XCTestCase {
         var s = State(uid: 1, alias: "a.example")
         let g = authorizeGeneration(s.connect(1, at: t0))!
         _ = s.authorized(generation: g, .success(record("s_1", limit: 5, at: t0)), at: t0)
-        XCTAssertFalse(s.setupFailed(sessionID: "s_1", .other("connection refused"), at: t0))
+        XCTAssertFalse(s.setupFailed(sessionID: "s_1", .other("connection refused"), at: t0).retry)
         XCTAssertEqual(s.current?.limitLeft, 5, "the reservation is given back")
         XCTAssertEqual(used(s.connect(2, at: t0)).map(\.1), ["s_1"])
-        XCTAssertTrue(s.setupFailed(sessionID: "s_1", .inUse, at: t0))
+        XCTAssertTrue(s.setupFailed(sessionID: "s_1", .inUse, at: t0).retry)
         XCTAssertNotNil(authorizeGeneration(s.connect(3, at: t0)))
     }
 
@@ -109,6 +128,7 @@ final class SessionStateTests: XCTestCase {
         XCTAssertEqual(s.retired.map(\.id), ["s_1"], "still carries a connection")
         XCTAssertTrue(s.sweep(at: t0 + .seconds(61), idleTimeout: .minutes(15)).isEmpty)
         XCTAssertTrue(s.retired.isEmpty, "dropped at expiry, no cancel needed")
+        XCTAssertTrue(s.closed(sessionID: "s_1", at: t0 + .seconds(62)).isEmpty, "a late close of a dropped session")
     }
 
     func testIdleSessionIsCancelledButNotWhileBusy() {
@@ -117,7 +137,7 @@ final class SessionStateTests: XCTestCase {
         _ = s.authorized(generation: g, .success(record("s_1", at: t0)), at: t0)
         s.established(sessionID: "s_1", connectionsLeft: -1, at: t0)
         XCTAssertTrue(s.sweep(at: t0 + .minutes(20), idleTimeout: .minutes(15)).isEmpty, "busy")
-        s.closed(sessionID: "s_1", at: t0 + .minutes(20))
+        XCTAssertTrue(s.closed(sessionID: "s_1", at: t0 + .minutes(20)).isEmpty)
         XCTAssertTrue(s.sweep(at: t0 + .minutes(34), idleTimeout: .minutes(15)).isEmpty)
         XCTAssertEqual(cancelled(s.sweep(at: t0 + .minutes(35), idleTimeout: .minutes(15))), ["s_1"])
         XCTAssertTrue(s.isEmpty)

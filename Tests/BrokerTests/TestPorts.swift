@@ -61,6 +61,7 @@ final class RecordingHelper: HelperPort, @unchecked Sendable {
     var pauses: [String] = []
     var resumes = 0
     var errors: [String] = []
+    var state = HelperState(paused: false, resolverOverwritten: false)
 
     init(loop: EventLoop) { self.loop = loop }
 
@@ -73,6 +74,7 @@ final class RecordingHelper: HelperPort, @unchecked Sendable {
         return loop.makeSucceededVoidFuture()
     }
     func reportError(_ text: String) { errors.append(text) }
+    func status() -> EventLoopFuture<HelperState> { loop.makeSucceededFuture(state) }
 }
 
 extension Logger {

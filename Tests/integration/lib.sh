@@ -244,3 +244,26 @@ snapshot_host() {
         cat "/etc/netns/$ns/resolv.conf"
     } 2>&1
 }
+
+# --- dev controller ----------------------------------------------------------------------------
+
+# dev_controller NS DIR [FLAGS...]: start boundary-dev-controller inside namespace NS (defaults of
+# `boundary dev`: API 127.0.0.1:9200, worker 127.0.0.1:9202) with stdout/stderr in DIR/dc.out and
+# DIR/dc.err; waits until it listens. Sets DC_PID, DC_API (http://host:port), DC_PROXY (host:port)
+# and DC_ADMIN (host:port, when -admin-listen-address is among FLAGS). Stopped at exit.
+dev_controller() {
+    local ns=$1 dir=$2
+    shift 2
+    need_bin boundary-dev-controller
+    : >"$dir/dc.out"
+    ip netns exec "$ns" "$BCA_BIN/boundary-dev-controller" "$@" >"$dir/dc.out" 2>"$dir/dc.err" &
+    DC_PID=$!
+    on_exit "kill $DC_PID 2>/dev/null; wait $DC_PID 2>/dev/null"
+    wait_for 20 grep -q '^api: ' "$dir/dc.out" || {
+        cat "$dir/dc.err" >&2
+        fatal "boundary-dev-controller did not start"
+    }
+    DC_API=$(sed -n 's/^api: //p' "$dir/dc.out")
+    DC_PROXY=$(sed -n 's/^proxy: //p' "$dir/dc.out")
+    DC_ADMIN=$(sed -n 's/^admin: //p' "$dir/dc.out")
+}

@@ -110,4 +110,8 @@ int cps_install_sigsys_logger(int fd, const char *const *names, int count);
 /// How many SIGSYS traps the logger has seen (for tests).
 long cps_sigsys_count(void);
 
+/// syscall(2) with six arguments (glibc's is variadic, which Swift does not import). Only
+/// sandbox-probe uses it, to make the calls a compromised worker would make.
+long cps_syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+
 #endif

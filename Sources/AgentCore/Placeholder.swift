@@ -1,2 +1,0 @@
-// Placeholder: this module is filled by its own issue.
-enum AgentCoreModule {}

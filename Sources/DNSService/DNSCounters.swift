@@ -1,0 +1,30 @@
+/// Counters for `status` and metrics, since the server started.
+public struct DNSCounters: Sendable, Equatable {
+    /// Every message received that looked like a query (dropped ones included).
+    public var queries: UInt64 = 0
+    public var aliasAnswers: UInt64 = 0
+    /// Queries sent upstream (cache misses), whatever the outcome.
+    public var forwarded: UInt64 = 0
+    public var cacheHits: UInt64 = 0
+    /// SERVFAIL answers we produced (every upstream failed or timed out, or too many pending).
+    public var serverFailures: UInt64 = 0
+    public var formatErrors: UInt64 = 0
+    /// Messages without a readable header, responses, and answers for clients that went away.
+    public var dropped: UInt64 = 0
+    /// UDP answers replaced by a TC answer because they exceeded the client's limit.
+    public var truncatedAnswers: UInt64 = 0
+    /// Upstream answers with TC that were retried over TCP.
+    public var tcpRetries: UInt64 = 0
+    /// Questions asked of the broker for fallback users.
+    public var fallbackRequests: UInt64 = 0
+    /// Upstream answers ignored because their question did not match (or were malformed).
+    public var mismatchedAnswers: UInt64 = 0
+    /// Failed attempts (timeout, refused, malformed, SERVFAIL/REFUSED answers), per upstream `ip:port`.
+    public var upstreamFailures: [String: UInt64] = [:]
+    /// Current number of cached answers.
+    public var cacheEntries: Int = 0
+    /// Current number of client TCP connections.
+    public var tcpConnections: Int = 0
+
+    public init() {}
+}

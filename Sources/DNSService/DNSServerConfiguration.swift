@@ -1,0 +1,78 @@
+import NIOCore
+
+/// Everything the DNS server needs from the agent's configuration, as plain values. The dns worker maps
+/// `AgentConfiguration` onto this (`dns_request_timeout`, `dns_cache_size`, the upstream list from
+/// `override_upstream_dns_servers` or the helper's system resolvers) and pushes a new one on SIGHUP with
+/// `DNSServer.update(configuration:)`; every field is reloadable.
+public struct DNSServerConfiguration: Sendable, Equatable {
+    /// Upstream resolvers in order of preference (IP literals; never our own listen addresses).
+    public var upstreams: [SocketAddress]
+    /// `dns_request_timeout`: the whole exchange for one client query, all upstream attempts included.
+    public var requestTimeout: TimeAmount
+    /// `dns_cache_size`: the most answers kept; 0 turns the cache off.
+    public var cacheSize: Int
+    /// TTL of alias answers (short, so a changed view shows quickly).
+    public var aliasTTL: UInt32
+    /// Most simultaneous client TCP connections; further ones are closed at once.
+    public var maxTCPConnections: Int
+    /// A client TCP connection with nothing outstanding is closed after this long without a query
+    /// (RFC 7766 §6.2.3 recommends seconds, not minutes).
+    public var tcpIdleTimeout: TimeAmount
+    /// Queries one TCP connection may have outstanding before we stop reading from it.
+    public var maxQueriesInFlightPerTCPConnection: Int
+    /// Most forwarded queries waiting for an upstream at once; beyond that new ones get SERVFAIL.
+    public var maxPendingForwards: Int
+    /// `aliasQueried(uid:alias:)` is reported at most once per (uid, alias) in this interval (0 = every answer).
+    public var aliasReportInterval: TimeAmount
+    /// Users whose queries are answered from the union of all views, like queries whose socket owner cannot
+    /// be found: caching stubs such as systemd-resolved or nscd, which ask on behalf of everybody.
+    public var unionUIDs: Set<UInt32>
+    /// How long the owner of a client's UDP socket (found with NETLINK_SOCK_DIAG) is remembered; 0 = only
+    /// within one read batch. See `OwnerCache` for the trade-off.
+    public var udpOwnerCacheLifetime: TimeAmount
+    /// Connected UDP sockets kept per upstream; each query picks one at random.
+    public var upstreamSocketsPerServer: Int
+    /// Queries sent on one upstream socket before it is replaced by a fresh one on a new random port. Each
+    /// query goes out on one of `upstreamSocketsPerServer` random ports with a random ID (RFC 5452 §9.2);
+    /// opening a socket costs about a dozen system calls, so replacing one every query would double the
+    /// cost of a forwarded query.
+    public var upstreamSocketUses: Int
+
+    public init(
+        upstreams: [SocketAddress] = [],
+        requestTimeout: TimeAmount = .seconds(5),
+        cacheSize: Int = 10000,
+        aliasTTL: UInt32 = 5,
+        maxTCPConnections: Int = 256,
+        tcpIdleTimeout: TimeAmount = .seconds(10),
+        maxQueriesInFlightPerTCPConnection: Int = 64,
+        maxPendingForwards: Int = 8192,
+        aliasReportInterval: TimeAmount = .seconds(1),
+        unionUIDs: Set<UInt32> = [],
+        udpOwnerCacheLifetime: TimeAmount = .milliseconds(100),
+        upstreamSocketsPerServer: Int = 8,
+        upstreamSocketUses: Int = 128
+    ) {
+        self.upstreams = upstreams
+        self.requestTimeout = requestTimeout
+        self.cacheSize = cacheSize
+        self.aliasTTL = aliasTTL
+        self.maxTCPConnections = maxTCPConnections
+        self.tcpIdleTimeout = tcpIdleTimeout
+        self.maxQueriesInFlightPerTCPConnection = maxQueriesInFlightPerTCPConnection
+        self.maxPendingForwards = maxPendingForwards
+        self.aliasReportInterval = aliasReportInterval
+        self.unionUIDs = unionUIDs
+        self.udpOwnerCacheLifetime = udpOwnerCacheLifetime
+        self.upstreamSocketsPerServer = upstreamSocketsPerServer
+        self.upstreamSocketUses = upstreamSocketUses
+    }
+
+    /// How long one upstream gets before the next one is tried: the timeout shared out over the upstreams
+    /// with one spare round, within [250 ms, 2 s].
+    var attemptTimeout: TimeAmount {
+        let share = requestTimeout.nanoseconds / Int64(max(1, upstreams.count + 1))
+        return .nanoseconds(
+            min(max(share, TimeAmount.milliseconds(250).nanoseconds), TimeAmount.seconds(2).nanoseconds))
+    }
+}

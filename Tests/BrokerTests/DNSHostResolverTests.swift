@@ -1,0 +1,96 @@
+import BoundaryAPI
+import Foundation
+import NIOCore
+import NIOPosix
+import XCTest
+
+@testable import Broker
+
+/// The sandbox's resolver against a real DNS server (dnsmasq on a loopback port, answering from
+/// its own table, no upstream).
+final class DNSHostResolverTests: XCTestCase {
+    var dnsmasq: Process?
+    var port = 0
+    var group: MultiThreadedEventLoopGroup!
+
+    override func setUpWithError() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/sbin/dnsmasq") else {
+            throw XCTSkip("needs dnsmasq (make deps installs it)")
+        }
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        port = Int.random(in: 20_000...40_000)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/dnsmasq")
+        process.arguments = [
+            "--keep-in-foreground", "--no-resolv", "--no-hosts", "--no-dhcp-interface=", "--bind-interfaces",
+            "--listen-address=127.0.0.1", "--port=\(port)", "--user=root",
+            "--address=/ctl.bca.test/127.0.0.9", "--address=/ctl.bca.test/::9",
+            "--address=/v4only.bca.test/127.0.0.10", "--pid-file=",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        dnsmasq = process
+        // Wait until it answers.
+        let resolver = DNSHostResolver(
+            server: try SocketAddress(ipAddress: "127.0.0.1", port: port), timeout: .milliseconds(200))
+        for _ in 0..<50 {
+            if (try? resolver.resolve(host: "ctl.bca.test", port: 1, on: group.next()).wait()) != nil { return }
+        }
+        XCTFail("dnsmasq did not start")
+    }
+
+    override func tearDown() {
+        dnsmasq?.terminate()
+        dnsmasq?.waitUntilExit()
+        try? group?.syncShutdownGracefully()
+    }
+
+    func resolver() throws -> DNSHostResolver {
+        DNSHostResolver(server: try SocketAddress(ipAddress: "127.0.0.1", port: port), timeout: .seconds(2))
+    }
+
+    func testResolvesBothFamiliesIPv6First() throws {
+        let addresses = try resolver().resolve(host: "ctl.bca.test", port: 9200, on: group.next()).wait()
+        XCTAssertEqual(
+            addresses,
+            [try SocketAddress(ipAddress: "::9", port: 9200), try SocketAddress(ipAddress: "127.0.0.9", port: 9200)])
+    }
+
+    func testOverTCPToo() throws {
+        let tcp = DNSHostResolver(server: try SocketAddress(ipAddress: "127.0.0.1", port: port), transport: .tcp)
+        let addresses = try tcp.resolve(host: "ctl.bca.test", port: 9200, on: group.next()).wait()
+        XCTAssertEqual(
+            addresses,
+            [try SocketAddress(ipAddress: "::9", port: 9200), try SocketAddress(ipAddress: "127.0.0.9", port: 9200)])
+    }
+
+    func testAnswersAreCached() throws {
+        let r = try resolver()
+        _ = try r.resolve(host: "ctl.bca.test", port: 1, on: group.next()).wait()
+        dnsmasq?.terminate()
+        dnsmasq?.waitUntilExit()
+        let again = try r.resolve(host: "CTL.bca.test.", port: 443, on: group.next()).wait()
+        XCTAssertEqual(
+            again.last, try SocketAddress(ipAddress: "127.0.0.9", port: 443), "from the cache, with the new port")
+    }
+
+    func testV4Only() throws {
+        let addresses = try resolver().resolve(host: "v4only.bca.test", port: 443, on: group.next()).wait()
+        XCTAssertEqual(addresses, [try SocketAddress(ipAddress: "127.0.0.10", port: 443)])
+    }
+
+    func testUnknownNameFails() throws {
+        XCTAssertThrowsError(try resolver().resolve(host: "nope.bca.test", port: 1, on: group.next()).wait()) { error in
+            guard case .resolutionFailed = error as? ControllerError else { return XCTFail("\(error)") }
+        }
+    }
+
+    func testSilentServerTimesOut() throws {
+        let silent = DNSHostResolver(
+            server: try SocketAddress(ipAddress: "127.0.0.1", port: 9), timeout: .milliseconds(300))
+        let start = NIODeadline.now()
+        XCTAssertThrowsError(try silent.resolve(host: "ctl.bca.test", port: 1, on: group.next()).wait())
+        XCTAssertLessThan(NIODeadline.now() - start, .seconds(2))
+    }
+}

@@ -1,2 +1,0 @@
-// Placeholder: tests arrive with the module they cover.
-enum DNSCodecTestsPlaceholder {}

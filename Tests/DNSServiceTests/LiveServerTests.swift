@@ -1,0 +1,254 @@
+import DNSCodec
+import Glibc
+import Logging
+import NIOCore
+import NIOPosix
+import XCTest
+
+@testable import DNSService
+
+/// The real server on loopback ephemeral ports, asked by real kernel sockets. The "upstream" is a second
+/// real DNSServer that answers its own alias view to everybody (its `unionUIDs` has our uid).
+final class LiveServerTests: XCTestCase {
+    var group: MultiThreadedEventLoopGroup!
+    var servers: [DNSServer] = []
+    let me = getuid()
+    var loopback4: SocketAddress { get throws { try SocketAddress(ipAddress: "127.0.0.1", port: 0) } }
+    var loopback6: SocketAddress { get throws { try SocketAddress(ipAddress: "::1", port: 0) } }
+
+    override func setUp() {
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    }
+
+    override func tearDown() {
+        for server in servers { try? server.close().wait() }
+        servers = []
+        try? group.syncShutdownGracefully()
+    }
+
+    final class RecordingDelegate: DNSServerDelegate, @unchecked Sendable {
+        var aliasReports: [(UInt32, String)] = []
+        var requests: [(UInt64, UInt32, String)] = []
+        var answer: ((UInt64, UInt32, String) -> Void)?
+        func aliasQueried(uid: UInt32, alias: String) { aliasReports.append((uid, alias)) }
+        func resolveRequest(requestID: UInt64, uid: UInt32, name: String) {
+            requests.append((requestID, uid, name))
+            answer?(requestID, uid, name)
+        }
+    }
+
+    func start(
+        _ configuration: DNSServerConfiguration = DNSServerConfiguration(), delegate: DNSServerDelegate? = nil,
+        v6: Bool = false
+    ) throws -> DNSServer {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let addresses = v6 ? [try loopback4, try loopback6] : [try loopback4]
+        let server = try DNSServer.start(
+            group: group, udpAddresses: addresses, tcpAddresses: addresses, configuration: configuration,
+            delegate: delegate, logger: logger
+        ).wait()
+        servers.append(server)
+        return server
+    }
+
+    /// An upstream answering `names` for everybody.
+    func startUpstream(_ names: [String: String]) throws -> DNSServer {
+        let upstream = try start(DNSServerConfiguration(cacheSize: 0, unionUIDs: [me]))
+        upstream.setView(
+            uid: 4_000_000, entries: names.map { AliasEntry(name: $0.key, ipv4: IPv4Address($0.value), ipv6: nil) })
+        return upstream
+    }
+
+    func settle(_ server: DNSServer) throws {
+        _ = try server.counters().wait()  // everything queued on the loop before this has run
+    }
+
+    func testAliasAnswersForTheViewOwnerOverUDPAndTCPv4AndV6() throws {
+        let delegate = RecordingDelegate()
+        let server = try start(delegate: delegate, v6: true)
+        server.setView(
+            uid: me,
+            entries: [
+                AliasEntry(name: "Web.Boundary.Dev.", ipv4: IPv4Address(100, 64, 0, 5), ipv6: IPv6Address("fd5b::5"))
+            ])
+        try settle(server)
+        for address in server.udpAddresses {
+            let a = TestClient.parse(TestClient.udp(try TestClient.query("web.BOUNDARY.dev"), to: address))
+            XCTAssertEqual(a?.answers.first?.data, .a(IPv4Address(100, 64, 0, 5)), "\(address)")
+            XCTAssertEqual(a?.header.isAuthoritative, true)
+            XCTAssertEqual(a?.answers.first?.ttl, 5)
+            XCTAssertEqual(a?.questions.first?.name.description, "web.BOUNDARY.dev.")
+            let aaaa = TestClient.parse(
+                TestClient.udp(try TestClient.query("web.boundary.dev", .aaaa, edns: EDNS()), to: address))
+            XCTAssertEqual(aaaa?.answers.first?.data, .aaaa(IPv6Address("fd5b::5")!))
+            XCTAssertNotNil(aaaa?.edns)
+            let txt = TestClient.parse(TestClient.udp(try TestClient.query("web.boundary.dev", .txt), to: address))
+            XCTAssertEqual(txt?.responseCode, .noError)
+            XCTAssertEqual(txt?.answers.count, 0)
+            XCTAssertEqual(txt?.authorities.first?.type, .soa)
+        }
+        for address in server.tcpAddresses {
+            let a = TestClient.parse(TestClient.tcp(try TestClient.query("web.boundary.dev"), to: address))
+            XCTAssertEqual(a?.answers.first?.data, .a(IPv4Address(100, 64, 0, 5)), "\(address)")
+        }
+        try settle(server)
+        XCTAssertEqual(delegate.aliasReports.first?.0, me)
+        XCTAssertEqual(delegate.aliasReports.first?.1, "Web.Boundary.Dev.")
+        let counters = try server.counters().wait()
+        XCTAssertEqual(counters.aliasAnswers, 8)
+    }
+
+    func testAnotherUsersAliasIsForwardedAndTheCacheServesRepeats() throws {
+        let upstream = try startUpstream(["web.boundary.dev": "192.0.2.99", "other.test": "192.0.2.7"])
+        let server = try start(DNSServerConfiguration(upstreams: upstream.udpAddresses))
+        server.setView(
+            uid: me &+ 1, entries: [AliasEntry(name: "web.boundary.dev", ipv4: IPv4Address(100, 64, 0, 5), ipv6: nil)])
+        try settle(server)
+        let address = server.udpAddresses[0]
+        let first = TestClient.parse(TestClient.udp(try TestClient.query("web.boundary.dev"), to: address))
+        XCTAssertEqual(first?.answers.first?.data, .a(IPv4Address(192, 0, 2, 99)))
+        XCTAssertEqual(first?.header.id, 0x4242)
+        let second = TestClient.parse(TestClient.udp(try TestClient.query("WEB.boundary.dev", id: 7), to: address))
+        XCTAssertEqual(second?.answers.first?.data, .a(IPv4Address(192, 0, 2, 99)))
+        XCTAssertEqual(second?.header.id, 7)
+        XCTAssertEqual(second?.questions.first?.name.description, "WEB.boundary.dev.")
+        let overTCP = TestClient.parse(TestClient.tcp(try TestClient.query("other.test"), to: server.tcpAddresses[0]))
+        XCTAssertEqual(overTCP?.answers.first?.data, .a(IPv4Address(192, 0, 2, 7)))
+        let counters = try server.counters().wait()
+        XCTAssertEqual(counters.forwarded, 2)
+        XCTAssertEqual(counters.cacheHits, 1)
+        XCTAssertEqual(counters.aliasAnswers, 0)
+        // A view change flushes the cache.
+        server.setView(uid: me &+ 1, entries: [])
+        _ = TestClient.udp(try TestClient.query("web.boundary.dev"), to: address)
+        XCTAssertEqual(try server.counters().wait().forwarded, 3)
+    }
+
+    func testFailoverToTheSecondUpstreamAndServfailWhenAllAreDead() throws {
+        let upstream = try startUpstream(["www.example.test": "192.0.2.10"])
+        let dead = try TestClient.deadAddress()
+        let server = try start(
+            DNSServerConfiguration(upstreams: [dead, upstream.udpAddresses[0]], requestTimeout: .milliseconds(1500)))
+        let answer = TestClient.parse(
+            TestClient.udp(try TestClient.query("www.example.test"), to: server.udpAddresses[0]))
+        XCTAssertEqual(answer?.answers.first?.data, .a(IPv4Address(192, 0, 2, 10)))
+        XCTAssertGreaterThanOrEqual(try server.counters().wait().upstreamFailures["127.0.0.1:\(dead.port!)"] ?? 0, 1)
+
+        // Every upstream dead (closed ports answer with ICMP, so this is fast) and silent (a blackhole
+        // would wait for the timeout): SERVFAIL either way, within dns_request_timeout.
+        let allDead = try start(
+            DNSServerConfiguration(upstreams: [dead, try TestClient.deadAddress()], requestTimeout: .milliseconds(800)))
+        let started = NIODeadline.now()
+        let failure = TestClient.parse(
+            TestClient.udp(try TestClient.query("www.example.test"), to: allDead.udpAddresses[0]))
+        XCTAssertEqual(failure?.responseCode, .serverFailure)
+        XCTAssertLessThan(NIODeadline.now() - started, .milliseconds(1200))
+        XCTAssertEqual(try allDead.counters().wait().serverFailures, 1)
+    }
+
+    func testSilentUpstreamTimesOutWithServfail() throws {
+        // A UDP socket that reads nothing: queries vanish, so only the timeout can end them.
+        let silent = try DatagramBootstrap(group: group).bind(to: try loopback4).wait()
+        defer { silent.close(promise: nil) }
+        let server = try start(
+            DNSServerConfiguration(upstreams: [silent.localAddress!], requestTimeout: .milliseconds(600)))
+        let started = NIODeadline.now()
+        let failure = TestClient.parse(TestClient.udp(try TestClient.query("x.test"), to: server.udpAddresses[0]))
+        let elapsed = NIODeadline.now() - started
+        XCTAssertEqual(failure?.responseCode, .serverFailure)
+        XCTAssertGreaterThanOrEqual(elapsed, .milliseconds(550))
+        XCTAssertLessThan(elapsed, .milliseconds(1000))
+    }
+
+    func testNoUpstreamGivesServfail() throws {
+        let server = try start()
+        let failure = TestClient.parse(TestClient.udp(try TestClient.query("x.test"), to: server.udpAddresses[0]))
+        XCTAssertEqual(failure?.responseCode, .serverFailure)
+    }
+
+    func testFallbackUserAsksTheBroker() throws {
+        let upstream = try startUpstream(["plain.test": "192.0.2.1"])
+        let delegate = RecordingDelegate()
+        let server = try start(DNSServerConfiguration(upstreams: upstream.udpAddresses), delegate: delegate)
+        delegate.answer = { [weak server] id, uid, name in
+            let known = name == "db.corp"
+            server?.resolveResult(
+                requestID: id, uid: uid, name: name, ipv4: known ? IPv4Address(100, 64, 0, 9) : nil, ipv6: nil)
+        }
+        server.setFallbackUsers([me])
+        try settle(server)
+        let alias = TestClient.parse(TestClient.udp(try TestClient.query("DB.corp"), to: server.udpAddresses[0]))
+        XCTAssertEqual(alias?.answers.first?.data, .a(IPv4Address(100, 64, 0, 9)))
+        let plain = TestClient.parse(TestClient.udp(try TestClient.query("plain.test"), to: server.udpAddresses[0]))
+        XCTAssertEqual(plain?.answers.first?.data, .a(IPv4Address(192, 0, 2, 1)))
+        try settle(server)
+        XCTAssertEqual(delegate.requests.map { $0.2 }, ["db.corp", "plain.test"])
+        XCTAssertEqual(delegate.requests.first?.1, me)
+        XCTAssertEqual(delegate.aliasReports.first?.1, "db.corp")
+    }
+
+    func testBrokerSilenceFallsBackToForwarding() throws {
+        let upstream = try startUpstream(["plain.test": "192.0.2.1"])
+        let delegate = RecordingDelegate()  // never answers
+        let server = try start(
+            DNSServerConfiguration(upstreams: upstream.udpAddresses, requestTimeout: .milliseconds(800)),
+            delegate: delegate)
+        server.setFallbackUsers([me])
+        try settle(server)
+        let plain = TestClient.parse(TestClient.udp(try TestClient.query("plain.test"), to: server.udpAddresses[0]))
+        XCTAssertEqual(plain?.answers.first?.data, .a(IPv4Address(192, 0, 2, 1)))
+    }
+
+    func testTCPPipeliningMalformedFramesAndIdleTimeout() throws {
+        var configuration = DNSServerConfiguration()
+        configuration.tcpIdleTimeout = .milliseconds(300)
+        let server = try start(configuration)
+        server.setView(uid: me, entries: [AliasEntry(name: "a.test", ipv4: IPv4Address(100, 64, 0, 1), ipv6: nil)])
+        try settle(server)
+        guard let fd = TestClient.connectTCP(server.tcpAddresses[0]) else { return XCTFail("connect") }
+        defer { close(fd) }
+        // Three queries in one write, one of them garbage with a readable header.
+        let garbage: [UInt8] = [0, 9, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 63]
+        TestClient.sendFramed(
+            fd, [try TestClient.query("a.test", id: 1), garbage, try TestClient.query("a.test", .aaaa, id: 3)])
+        var ids: [UInt16: DNSResponseCode] = [:]
+        for _ in 0..<3 {
+            guard let answer = TestClient.parse(TestClient.readFramed(fd)) else { return XCTFail("no answer") }
+            ids[answer.header.id] = answer.responseCode
+        }
+        XCTAssertEqual(ids, [1: .noError, 9: .formatError, 3: .noError])
+        // Idle: the server closes the connection.
+        let started = NIODeadline.now()
+        XCTAssertNil(TestClient.readFramed(fd))
+        XCTAssertLessThan(NIODeadline.now() - started, .seconds(2))
+    }
+
+    func testTCPConnectionCap() throws {
+        var configuration = DNSServerConfiguration()
+        configuration.maxTCPConnections = 2
+        let server = try start(configuration)
+        let fds = (0..<3).compactMap { _ in TestClient.connectTCP(server.tcpAddresses[0]) }
+        defer { fds.forEach { close($0) } }
+        XCTAssertEqual(fds.count, 3)
+        try settle(server)
+        // The third was closed at once: a query on it gets nothing.
+        TestClient.sendFramed(fds[2], [try TestClient.query("x.test")])
+        XCTAssertNil(TestClient.readFramed(fds[2]))
+        TestClient.sendFramed(fds[0], [try TestClient.query("x.test")])
+        XCTAssertEqual(TestClient.parse(TestClient.readFramed(fds[0]))?.responseCode, .serverFailure)
+    }
+
+    func testMalformedUDPIsAnsweredOrDroppedAndServingGoesOn() throws {
+        let server = try start()
+        server.setView(uid: me, entries: [AliasEntry(name: "a.test", ipv4: IPv4Address(100, 64, 0, 1), ipv6: nil)])
+        let address = server.udpAddresses[0]
+        XCTAssertNil(TestClient.udp([1, 2, 3], to: address, timeoutSeconds: 1))  // no header: dropped
+        let formerr = TestClient.parse(
+            TestClient.udp([0, 7, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xC0, 12, 0, 1, 0, 1], to: address))
+        XCTAssertEqual(formerr?.responseCode, .formatError)
+        XCTAssertEqual(formerr?.header.id, 7)
+        let ok = TestClient.parse(TestClient.udp(try TestClient.query("a.test"), to: address))
+        XCTAssertEqual(ok?.answers.count, 1)
+    }
+}

@@ -1,0 +1,294 @@
+import DNSCodec
+import Glibc
+import Logging
+import NIOCore
+import NIOEmbedded
+import NIOPosix
+import XCTest
+
+@testable import DNSService
+
+final class AliasIndexTests: XCTestCase {
+    func find(_ index: AliasIndex, _ text: String) throws -> Int32? {
+        let name = DNSNameBuffer()
+        name.set(try DNSName(text))
+        return index.find(name, hash: name.caseInsensitiveHash)
+    }
+
+    func testViewsReplaceShareAndRemove() throws {
+        var index = AliasIndex()
+        let a = IPv4Address(100, 64, 0, 1)
+        XCTAssertTrue(
+            index.setView(
+                uid: 1,
+                entries: [
+                    AliasEntry(name: "Web.Boundary.Dev.", ipv4: a, ipv6: nil),
+                    AliasEntry(name: "db", ipv4: a, ipv6: nil),
+                ]
+            ).changed)
+        XCTAssertFalse(
+            index.setView(
+                uid: 1,
+                entries: [
+                    AliasEntry(name: "Web.Boundary.Dev.", ipv4: a, ipv6: nil),
+                    AliasEntry(name: "db", ipv4: a, ipv6: nil),
+                ]
+            ).changed)
+        _ = index.setView(uid: 2, entries: [AliasEntry(name: "web.boundary.dev", ipv4: a, ipv6: nil)])
+        let web = try XCTUnwrap(try find(index, "WEB.boundary.dev"))
+        XCTAssertNotNil(index.owner(of: web, uid: 1))
+        XCTAssertNotNil(index.owner(of: web, uid: 2))
+        XCTAssertNil(index.owner(of: web, uid: 3))
+        XCTAssertEqual(index.nameCount, 2)
+        _ = index.setView(uid: 1, entries: [])
+        XCTAssertNil(try find(index, "db"))
+        let stillWeb = try XCTUnwrap(try find(index, "web.boundary.dev."))
+        XCTAssertNil(index.owner(of: stillWeb, uid: 1))
+        XCTAssertEqual(index.nameCount, 1)
+        XCTAssertEqual(
+            index.setView(uid: 3, entries: [AliasEntry(name: "bad..name", ipv4: a, ipv6: nil)]).rejected, ["bad..name"])
+    }
+
+    func testManyNamesSurviveChurn() throws {
+        var index = AliasIndex()
+        for round in 0..<3 {
+            let entries = (0..<2000).map {
+                AliasEntry(name: "host\($0 + round * 1000).corp", ipv4: IPv4Address(UInt32($0)), ipv6: nil)
+            }
+            _ = index.setView(uid: 7, entries: entries)
+        }
+        XCTAssertEqual(index.nameCount, 2000)
+        XCTAssertNotNil(try find(index, "host3999.corp"))
+        XCTAssertNil(try find(index, "host1999.corp"))
+    }
+}
+
+final class ResponseCacheTests: XCTestCase {
+    func testInsertLookupExpireEvict() throws {
+        var cache = ResponseCache(capacity: 2)
+        let name = DNSNameBuffer()
+        func key(_ text: String) throws -> Int {
+            name.set(try DNSName(text))
+            return ResponseCache.hash(name: name, type: .a, questionClass: .in, flags: 0)
+        }
+        let second: UInt64 = 1_000_000_000
+        let h1 = try key("one.test")
+        cache.insert(
+            name: name, type: .a, questionClass: .in, flags: 0, hash: h1, message: [1], ttlOffsets: [], ttl: 10, now: 0)
+        name.set(try DNSName("ONE.test"))
+        XCTAssertNotNil(cache.lookup(name: name, type: .a, questionClass: .in, flags: 0, hash: h1, now: 5 * second))
+        XCTAssertNil(cache.lookup(name: name, type: .aaaa, questionClass: .in, flags: 0, hash: h1, now: 5 * second))
+        XCTAssertNil(cache.lookup(name: name, type: .a, questionClass: .in, flags: 1, hash: h1, now: 5 * second))
+        XCTAssertNil(cache.lookup(name: name, type: .a, questionClass: .in, flags: 0, hash: h1, now: 11 * second))
+        for text in ["a.test", "b.test", "c.test"] {
+            let h = try key(text)
+            cache.insert(
+                name: name, type: .a, questionClass: .in, flags: 0, hash: h, message: [2], ttlOffsets: [], ttl: 100,
+                now: 12 * second)
+        }
+        XCTAssertLessThanOrEqual(cache.count, 2)
+        var zero = ResponseCache(capacity: 0)
+        zero.insert(
+            name: name, type: .a, questionClass: .in, flags: 0, hash: 1, message: [1], ttlOffsets: [], ttl: 10, now: 0)
+        XCTAssertEqual(zero.count, 0)
+    }
+}
+
+final class FrameDecoderTests: XCTestCase {
+    func testFramesSplitJoinedAndDripFed() throws {
+        let channel = EmbeddedChannel(handler: ByteToMessageHandler(DNSTCPFrameDecoder()))
+        let stream: [UInt8] = [0, 3, 1, 2, 3, 0, 0, 0, 1, 9, 0, 5, 1]
+        for byte in stream { try channel.writeInbound(ByteBuffer(bytes: [byte])) }
+        XCTAssertEqual(try channel.readInbound(as: ByteBuffer.self).map { Array($0.readableBytesView) }, [1, 2, 3])
+        XCTAssertEqual(try channel.readInbound(as: ByteBuffer.self)?.readableBytes, 0)
+        XCTAssertEqual(try channel.readInbound(as: ByteBuffer.self).map { Array($0.readableBytesView) }, [9])
+        XCTAssertNil(try channel.readInbound(as: ByteBuffer.self))  // the 5-byte frame is incomplete
+        XCTAssertNoThrow(try channel.finish())
+    }
+
+    func testLargestFrame() throws {
+        let channel = EmbeddedChannel(handler: ByteToMessageHandler(DNSTCPFrameDecoder()))
+        try channel.writeInbound(ByteBuffer(bytes: [0xFF, 0xFF] + [UInt8](repeating: 7, count: 65535)))
+        XCTAssertEqual(try channel.readInbound(as: ByteBuffer.self)?.readableBytes, 65535)
+        XCTAssertNoThrow(try channel.finish())
+    }
+}
+
+/// The UDP handler and engine on an EmbeddedChannel: exact bytes in, exact answers out.
+final class UDPHandlerTests: XCTestCase {
+    var channel: EmbeddedChannel!
+    var engine: DNSEngine!
+    let client = try? SocketAddress(ipAddress: "192.0.2.1", port: 5555)
+
+    override func setUp() {
+        channel = EmbeddedChannel()
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        engine = DNSEngine(
+            loop: channel.embeddedEventLoop, configuration: DNSServerConfiguration(), delegate: nil, logger: logger)
+        XCTAssertNoThrow(try channel.pipeline.syncOperations.addHandler(UDPQueryHandler(engine: engine)))
+    }
+
+    func ask(_ bytes: [UInt8]) throws -> DNSMessage? {
+        try channel.writeInbound(AddressedEnvelope(remoteAddress: XCTUnwrap(client), data: ByteBuffer(bytes: bytes)))
+        guard let out = try channel.readOutbound(as: AddressedEnvelope<ByteBuffer>.self) else { return nil }
+        XCTAssertEqual(out.remoteAddress, client)
+        return try DNSMessage.read(from: out.data)
+    }
+
+    func testUnknownQuerierGetsTheUnionAndMalformedGetsFormerr() throws {
+        _ = engine.aliases.setView(
+            uid: 5, entries: [AliasEntry(name: "a.test", ipv4: IPv4Address(100, 64, 0, 1), ipv6: nil)])
+        XCTAssertEqual(try ask(try TestClient.query("A.TEST"))?.answers.first?.data, .a(IPv4Address(100, 64, 0, 1)))
+        XCTAssertEqual(try ask([0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])?.responseCode, .formatError)
+        XCTAssertNil(try ask([0, 1, 0x80, 0, 0, 1, 0, 0, 0, 0, 0, 0]))  // a response: dropped
+        XCTAssertNil(try ask([0, 1, 0]))
+        XCTAssertEqual(try ask(try TestClient.query("a.test", edns: EDNS(version: 1)))?.responseCode, .badVersion)
+        XCTAssertEqual(try ask(try TestClient.query("zone.test", .axfr))?.responseCode, .refused)
+        XCTAssertEqual(engine.counters.formatErrors, 1)
+        XCTAssertEqual(engine.counters.dropped, 2)
+    }
+
+    func testCachedAnswerLargerThanTheClientLimitIsTruncated() throws {
+        // An upstream answer with 40 A records (≈ 650 bytes) stored in the cache.
+        let owner = try DNSName("big.test")
+        var header = DNSHeader(id: 1)
+        header.isResponse = true
+        let records = (0..<40).map { ResourceRecord(name: owner, ttl: 60, data: .a(IPv4Address(UInt32($0)))) }
+        var buffer = ByteBuffer()
+        try DNSMessage(header: header, questions: [DNSQuestion(name: owner, type: .a)], answers: records).write(
+            to: &buffer)
+        let bytes = Array(buffer.readableBytesView)
+        engine.name.set(owner)
+        var offsets: [Int] = []
+        let summary = try bytes.withUnsafeBytes { raw in
+            try withUnsafeMutablePointer(to: &offsets) {
+                try DNSResponseScanner.scan(raw, name: engine.name, type: .a, questionClass: .in, ttlOffsets: $0)
+            }
+        }
+        engine.ttlOffsets = offsets
+        guard
+            case .query(let info) = DNSQueryParser.parse(
+                ByteBuffer(bytes: try TestClient.query("big.test")), name: engine.name)
+        else { return XCTFail() }
+        bytes.withUnsafeBytes { engine.store($0, summary: summary, info: info) }
+        XCTAssertEqual(engine.cache.count, 1)
+
+        let truncated = try XCTUnwrap(try ask(try TestClient.query("big.test")))
+        XCTAssertTrue(truncated.header.isTruncated)
+        XCTAssertEqual(truncated.answers.count, 0)
+        let full = try XCTUnwrap(try ask(try TestClient.query("big.test", edns: EDNS(udpPayloadSize: 1232))))
+        XCTAssertFalse(full.header.isTruncated)
+        XCTAssertEqual(full.answers.count, 40)
+        XCTAssertEqual(full.edns?.udpPayloadSize, DNSLimits.advertisedUDPPayload)
+        XCTAssertEqual(engine.counters.cacheHits, 2)
+    }
+}
+
+/// NETLINK_SOCK_DIAG against real sockets, proving the key order per protocol on this kernel.
+final class SocketOwnerLookupTests: XCTestCase {
+    func testUDPAndTCPOwnersAreFound() throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let lookup = SocketOwnerLookup()
+        for host in ["127.0.0.1", "::1"] {
+            let server = try DatagramBootstrap(group: group).bind(to: try SocketAddress(ipAddress: host, port: 0))
+                .wait()
+            let client = try DatagramBootstrap(group: group).bind(to: try SocketAddress(ipAddress: host, port: 0))
+                .wait()
+            let local = try XCTUnwrap(server.localAddress)
+            let remote = try XCTUnwrap(client.localAddress)
+            XCTAssertEqual(lookup.ownerUID(transport: .udp, local: local, remote: remote), getuid(), host)
+            // The TCP order for UDP finds nothing: the kernel's UDP key is (us → client).
+            XCTAssertNil(
+                lookup.ownerUID(transport: .udp, local: remote, remote: try SocketAddress(ipAddress: host, port: 1)))
+            try client.close().wait()
+            XCTAssertNil(lookup.ownerUID(transport: .udp, local: local, remote: remote), "closed socket")
+            try server.close().wait()
+
+            let listener = try ServerBootstrap(group: group).bind(to: try SocketAddress(ipAddress: host, port: 0))
+                .wait()
+            let connection = try ClientBootstrap(group: group).connect(to: try XCTUnwrap(listener.localAddress)).wait()
+            let clientSide = try XCTUnwrap(connection.localAddress)
+            let serverSide = try XCTUnwrap(connection.remoteAddress)
+            XCTAssertEqual(lookup.ownerUID(transport: .tcp, local: serverSide, remote: clientSide), getuid(), host)
+            try connection.close().wait()
+            try listener.close().wait()
+        }
+    }
+}
+
+final class OwnerCacheTests: XCTestCase {
+    func testEntriesExpireAndDistinguishAddresses() throws {
+        var cache = OwnerCache()
+        let a = try SocketAddress(ipAddress: "127.0.0.1", port: 4000)
+        let b = try SocketAddress(ipAddress: "127.0.0.1", port: 4001)
+        let c = try SocketAddress(ipAddress: "::1", port: 4000)
+        cache.store(a, uid: 1000, until: 100)
+        cache.store(c, uid: nil, until: 100)
+        XCTAssertEqual(cache.lookup(a, now: 50), .some(1000))
+        XCTAssertEqual(cache.lookup(c, now: 50), .some(nil))  // cached "nobody's"
+        XCTAssertNil(cache.lookup(b, now: 50))
+        XCTAssertNil(cache.lookup(a, now: 100))
+        cache.store(a, uid: 1000, until: 200)
+        cache.removeAll()
+        XCTAssertNil(cache.lookup(a, now: 150))
+    }
+}
+
+/// The TCP pipeline (frame decoder + query handler) on an EmbeddedChannel.
+final class TCPHandlerTests: XCTestCase {
+    func testFramedQueriesSplitAcrossWritesAndGarbageFrames() throws {
+        let channel = EmbeddedChannel()
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let engine = DNSEngine(
+            loop: channel.embeddedEventLoop, configuration: DNSServerConfiguration(), delegate: nil, logger: logger)
+        _ = engine.aliases.setView(
+            uid: 5, entries: [AliasEntry(name: "a.test", ipv4: IPv4Address(100, 64, 0, 1), ipv6: nil)])
+        try channel.pipeline.syncOperations.addHandlers([
+            TCPConnectionLimitHandler(engine: engine), ByteToMessageHandler(DNSTCPFrameDecoder()),
+            TCPQueryHandler(engine: engine),
+        ])
+        try channel.connect(to: SocketAddress(ipAddress: "192.0.2.1", port: 53)).wait()
+        XCTAssertEqual(engine.tcpConnectionCount, 1)
+
+        let first = try TestClient.query("a.test", id: 1)
+        let second = try TestClient.query("a.test", .aaaa, id: 2)
+        var stream: [UInt8] = []
+        for message in [first, [0, 1, 2], [], second] {
+            stream += [UInt8(message.count >> 8), UInt8(message.count & 0xFF)] + message
+        }
+        // Byte by byte for the first half, the rest at once.
+        for byte in stream.prefix(20) { try channel.writeInbound(ByteBuffer(bytes: [byte])) }
+        try channel.writeInbound(ByteBuffer(bytes: stream.dropFirst(20)))
+
+        var answers: [DNSMessage] = []
+        while var frame = try channel.readOutbound(as: ByteBuffer.self) {
+            let length = try XCTUnwrap(frame.readInteger(as: UInt16.self))
+            XCTAssertEqual(Int(length), frame.readableBytes)
+            answers.append(try DNSMessage.read(from: frame))
+        }
+        // The 3-byte and empty frames have no header: dropped. The two queries are answered in order.
+        XCTAssertEqual(answers.map { $0.header.id }, [1, 2])
+        XCTAssertEqual(answers.first?.answers.first?.data, .a(IPv4Address(100, 64, 0, 1)))
+        XCTAssertEqual(answers.last?.answers.count, 0)  // no AAAA: NODATA
+        XCTAssertEqual(engine.counters.dropped, 2)
+        XCTAssertNoThrow(try channel.close().wait())
+        XCTAssertEqual(engine.tcpConnectionCount, 0)
+    }
+
+    func testConnectionsOverTheCapAreClosed() throws {
+        let channel = EmbeddedChannel()
+        var configuration = DNSServerConfiguration()
+        configuration.maxTCPConnections = 0
+        let engine = DNSEngine(
+            loop: channel.embeddedEventLoop, configuration: configuration, delegate: nil, logger: Logger(label: "t"))
+        try channel.pipeline.syncOperations.addHandlers([
+            TCPConnectionLimitHandler(engine: engine), TCPQueryHandler(engine: engine),
+        ])
+        try channel.connect(to: SocketAddress(ipAddress: "192.0.2.1", port: 53)).wait()
+        XCTAssertFalse(channel.isActive)
+        XCTAssertEqual(engine.tcpConnectionCount, 0)
+    }
+}
