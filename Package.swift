@@ -145,12 +145,6 @@ let package = Package(
         .testTarget(
             name: "CLITests",
             dependencies: ["AgentCLI", "AgentAPI", "AgentConfig", "BoundaryWire", "JSON", argumentParser]),
-        // The broker's local API on real sockets over the dev controller, for the CLI's integration
-        // tests until the whole agent runs (`Tests/integration/t_cli_*.sh`); not installed.
-        .executableTarget(
-            name: "cli-test-agent",
-            dependencies: ["Broker", "BoundaryAPI", "AgentAPI", nioCore, nioPosix, logging],
-            path: "Tests/CLIHarness"),
         .testTarget(
             name: "BrokerTests",
             dependencies: [

@@ -1,15 +1,18 @@
-# Shared setup for the CLI's integration tests (t_cli_*.sh). Source after lib.sh.
+# Shared setup for the CLI's integration tests (t_cli_*.sh): the whole agent (agent.sh: the helper
+# with its sandboxed DNS and proxy workers) in a namespace, the dev controller, two real users.
+# Source after lib.sh.
 #
-#   cli_setup NS      namespace NS; users bca-u1 and bca-u2; the dev controller (API 127.0.0.1:9200,
-#                     worker 127.0.0.1:9202) with the Boundary users alice and bob; the agent's local
-#                     API (cli-test-agent: the broker's BrokerCore and LocalAPIServer, unsandboxed,
-#                     until the helper and workers run together) on $CLI_SOCK and 127.0.0.1:9300
-#   cli_agent_stop    stop the agent (the "agent down" cases)
-#   cli_agent_start   start it again (a fresh broker: no tokens)
-#   cli_query UID ALIAS   what a DNS lookup would tell the broker: authorize UID's session for ALIAS
-#   as_user USER CMD...   CMD inside NS as USER with a clean environment (+ extra VAR=value via env)
+#   cli_setup NS [FLAGS...]   namespace NS with the agent (root is its only admin), the dev controller
+#                             (API 127.0.0.1:9200, worker 127.0.0.1:9202; FLAGS go to it) serving the
+#                             Boundary users alice and bob, and the OS users bca-u1 and bca-u2
+#   cli_session USER ALIAS    connect to ALIAS's address as USER, so the agent authorizes a session
+#                             (the transparent proxy path); waits until USER's sessions list it
+#   as_user USER [VAR=value...] CMD...   CMD inside NS as USER with a clean environment
+#   no_token_anywhere DESC SECRET        SECRET is in no process's argv and in no log
 #
-# Everything lives under $CLI_DIR, removed at exit.
+# The agent's local API: $CLI_SOCK (unix) and 127.0.0.1:$CLI_TCP_PORT. Files live in $CLI_DIR.
+
+. "$(dirname "${BASH_SOURCE[0]}")/agent.sh"
 
 CLI=$BCA_BIN/boundary-agent
 CLI_CTL=http://127.0.0.1:9200
@@ -21,14 +24,13 @@ BOB_PW='bob-Pw-2206'
 cli_setup() {
     CLI_NS=$1
     shift
-    need_root
-    need_tool ip runuser jq
-    need_bin boundary-agent cli-test-agent boundary-dev-controller
-    CLI_DIR=$(tmpdir)
-    # Other users reach the socket and their own files under it.
-    chmod 755 "$CLI_DIR"
-    CLI_SOCK=$CLI_DIR/agent.sock
-    netns_create "$CLI_NS"
+    need_tool runuser jq curl python3
+    need_bin boundary-agent boundary-dev-controller
+    agent_setup "$CLI_NS"
+    # Root is the only admin: the test users may be in sudo on some machines.
+    echo 'admin_group = ""' >>"$AGENT_CONFIG"
+    CLI_DIR=$AGENT_DIR
+    CLI_SOCK=$AGENT_DIR/run/agent.sock
     test_user bca-u1
     test_user bca-u2
     U1=$(id -u bca-u1)
@@ -54,50 +56,32 @@ cli_setup() {
   ]
 }
 EOF
-    ip netns exec "$CLI_NS" "$BCA_BIN/boundary-dev-controller" -config "$CLI_DIR/controller.json" \
-        -api-listen-address 127.0.0.1:9200 -proxy-listen-address 127.0.0.1:9202 "$@" \
-        >"$CLI_DIR/controller.out" 2>"$CLI_DIR/controller.log" &
-    CLI_CTL_PID=$!
-    on_exit "kill $CLI_CTL_PID 2>/dev/null"
-    wait_for 20 grep -q '^api: ' "$CLI_DIR/controller.out" || {
-        cat "$CLI_DIR/controller.log"
-        fatal "the dev controller did not start"
-    }
-    cli_agent_start
+    dev_controller "$CLI_NS" "$CLI_DIR" -config "$CLI_DIR/controller.json" "$@"
+    agent_start "$CLI_NS"
 }
 
-cli_agent_start() {
-    rm -f "$CLI_DIR/agent.in"
-    mkfifo "$CLI_DIR/agent.in"
-    : >"$CLI_DIR/agent.out"
-    # Root is the admin (as with admin_group = "" in the real agent).
-    ip netns exec "$CLI_NS" "$BCA_BIN/cli-test-agent" -socket "$CLI_SOCK" -port $CLI_TCP_PORT -log-level debug \
-        <"$CLI_DIR/agent.in" >"$CLI_DIR/agent.out" 2>>"$CLI_DIR/agent.log" &
-    CLI_AGENT_PID=$!
-    on_exit "kill $CLI_AGENT_PID 2>/dev/null"
-    # Held open for the agent's whole life: its standard input stands in for the DNS worker.
-    exec 9>"$CLI_DIR/agent.in"
-    wait_for 20 grep -q '^ready' "$CLI_DIR/agent.out" || {
-        cat "$CLI_DIR/agent.log"
-        fatal "cli-test-agent did not start"
-    }
-}
-
-cli_agent_stop() {
-    kill -TERM "$CLI_AGENT_PID" 2>/dev/null
-    wait "$CLI_AGENT_PID" 2>/dev/null
-    exec 9>&-
-}
-
-cli_query() {
-    echo "query $1 $2" >&9
-}
-
-# as_user USER [VAR=value...] CMD...: a login-free shell environment for USER inside the namespace.
+# as_user USER [VAR=value...] CMD...: a login-free environment for USER inside the namespace.
 as_user() {
     local user=$1
     shift
     in_ns "$CLI_NS" runuser -u "$user" -- env -i PATH=/usr/bin:/bin HOME=/tmp LANG=C.UTF-8 "$@"
+}
+
+# cli_session USER ALIAS: what a program does with an alias name: connect to its address. The
+# agent authorizes a session for USER (the target itself may refuse the connection).
+cli_session() {
+    local user=$1 alias=$2 address
+    address=$(as_user "$user" "$CLI" explain "$alias" -format json -socket "$CLI_SOCK" | jq -r .ipv4)
+    [ -n "$address" ] && [ "$address" != null ] || {
+        fail "$alias has no address for $user"
+        return 1
+    }
+    as_user "$user" curl -s -o /dev/null -m 5 "http://$address:80/" || true
+    wait_for 15 _cli_has_session "$user" "$alias" || fail "no session for $user on $alias"
+}
+
+_cli_has_session() {
+    as_user "$1" "$CLI" sessions -format json -socket "$CLI_SOCK" | jq -e --arg a "$2" 'any(.items[]; .alias == $a)' >/dev/null
 }
 
 # json_of TEXT FILTER: jq on a string.
@@ -122,6 +106,7 @@ for pid in os.listdir("/proc"):
         pass
 ')
     assert_eq "$desc: no /proc/PID/cmdline holds the token" "" "$hits"
-    hits=$(grep -l -F -f <(printf '%s\n' "$secret") "$CLI_DIR"/*.log 2>/dev/null || true)
+    hits=$(grep -l -F -f <(printf '%s\n' "$secret") "$CLI_DIR"/agent.log "$CLI_DIR"/helper.out \
+        "$CLI_DIR"/dc.err "$CLI_DIR"/dc.out 2>/dev/null || true)
     assert_eq "$desc: no log holds the token" "" "$hits"
 }

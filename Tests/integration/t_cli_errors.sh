@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # boundary-agent's error paths as a real user: usage errors (exit 2), a bad password, an unknown
 # auth method and an unreachable controller at login, an expired token, the agent down (nothing
-# listening, a stale socket), and the transport choice (the configured socket, falling back to TCP
+# listening, a stale socket after the helper was killed), and the transport choice (the configured socket, falling back to TCP
 # only when the socket does not exist). Exit status 1 and one clear line each time.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/cli_fixture.sh"
@@ -74,19 +74,19 @@ assert_eq "JSON mode: the API error as JSON" 401 "$(json_of "$out" .status_code)
 assert_eq "JSON mode: its kind" Unauthenticated "$(json_of "$out" .api_error.kind)"
 
 # --- which socket: the configured one, TCP only when it does not exist ---
-printf 'api_socket_path = "%s"\napi_listen_port = %s\n' "$CLI_SOCK" $CLI_TCP_PORT >"$CLI_DIR/agent.hcl"
-printf 'api_socket_path = "%s"\napi_listen_port = %s\n' "$CLI_DIR/missing.sock" $CLI_TCP_PORT >"$CLI_DIR/fallback.hcl"
-chmod 644 "$CLI_DIR"/*.hcl
-run_cli bca-u1 BOUNDARY_CLIENT_AGENT_CONFIG="$CLI_DIR/agent.hcl" "$CLI" status
+printf 'api_socket_path = "%s"\napi_listen_port = %s\n' "$CLI_SOCK" $CLI_TCP_PORT >"$CLI_DIR/cli-view.hcl"
+printf 'api_socket_path = "%s"\napi_listen_port = %s\n' "$CLI_DIR/missing.sock" $CLI_TCP_PORT >"$CLI_DIR/cli-fallback.hcl"
+chmod 644 "$CLI_DIR"/cli-*.hcl
+run_cli bca-u1 BOUNDARY_CLIENT_AGENT_CONFIG="$CLI_DIR/cli-view.hcl" "$CLI" status
 assert_eq "the config's socket by default: exit 0" 0 "$rc"
-run_cli bca-u1 BOUNDARY_CLIENT_AGENT_CONFIG="$CLI_DIR/fallback.hcl" "$CLI" status
+run_cli bca-u1 BOUNDARY_CLIENT_AGENT_CONFIG="$CLI_DIR/cli-fallback.hcl" "$CLI" status
 assert_eq "no socket: TCP $CLI_TCP_PORT: exit 0" 0 "$rc"
 assert_contains "and the agent still knows who asked" "OS User:     bca-u1" "$out"
 
 # --- the agent down ---
 authenticates=$(grep -c ':authenticate' "$requests")
 check "the controller's request log records the logins so far" test "$authenticates" -ge 4
-cli_agent_stop
+agent_stop
 for how in "-socket $CLI_SOCK" "-client-agent-port $CLI_TCP_PORT"; do
     run_cli bca-u1 "$CLI" status $how
     assert_eq "agent down ($how): exit 1" 1 "$rc"
@@ -94,7 +94,7 @@ for how in "-socket $CLI_SOCK" "-client-agent-port $CLI_TCP_PORT"; do
     assert_contains "agent down ($how): says so" "The Boundary client agent is not running" "$out"
     assert_contains "agent down ($how): says how to start it" "sudo systemctl start boundary-client-agent" "$out"
 done
-run_cli bca-u1 BOUNDARY_CLIENT_AGENT_CONFIG="$CLI_DIR/fallback.hcl" "$CLI" status
+run_cli bca-u1 BOUNDARY_CLIENT_AGENT_CONFIG="$CLI_DIR/cli-fallback.hcl" "$CLI" status
 assert_contains "agent down, default transport: names both places" \
     "$CLI_DIR/missing.sock does not exist and nothing listens on 127.0.0.1:$CLI_TCP_PORT" "$out"
 run_cli bca-u1 BOUNDARY_AUTHENTICATE_PASSWORD_PASSWORD="$ALICE_PW" "$CLI" login -addr $CLI_CTL \
@@ -106,10 +106,10 @@ run_cli bca-u1 "$CLI" version "${S[@]}"
 assert_eq "version with the agent down: exit 0" 0 "$rc"
 assert_contains "version says the agent is not running" "not running" "$out"
 
-# A socket file nobody listens on (the agent was killed): the same clear line.
-cli_agent_start
-kill -KILL "$CLI_AGENT_PID"
-wait "$CLI_AGENT_PID" 2>/dev/null
+# A socket file nobody listens on (the helper was killed, its workers died with it): the same line.
+agent_start "$CLI_NS"
+kill -KILL "$AGENT_PID"
+wait "$AGENT_PID" 2>/dev/null
 check "the stale socket file is still there" test -S "$CLI_SOCK"
 run_cli bca-u1 "$CLI" status "${S[@]}"
 assert_eq "stale socket: exit 1" 1 "$rc"
