@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# boundary-agent's error paths as a real user: usage errors (exit 2), a bad password, an unknown
-# auth method and an unreachable controller at login, an expired token, the agent down (nothing
-# listening, a stale socket after the helper was killed), and the transport choice (the configured socket, falling back to TCP
-# only when the socket does not exist). Exit status 1 and one clear line each time.
+# boundary-agent's error paths as a real user against the whole agent: usage errors (exit 2), a bad
+# password, an unknown auth method and an unreachable controller at login, an expired token, the
+# agent down (stopped; killed, leaving a stale socket), and the transport choice (the configured
+# socket, falling back to TCP only when the socket does not exist). Exit status 1 and one clear line.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/cli_fixture.sh"
 
