@@ -8,7 +8,7 @@ RELEASE_BIN := .build/release
 DEBUG_BIN := .build/debug
 export SWIFT_BACKTRACE ?= enable=no
 
-.PHONY: all deps build build-debug test unit-test integration-test demo format format-check clean
+.PHONY: all deps build build-debug test unit-test integration-test demo format format-check clean completions man
 
 all: build
 
@@ -36,6 +36,24 @@ integration-test: build-debug
 
 demo: build
 	BCA_BIN=$(CURDIR)/$(RELEASE_BIN) demo/demo.sh
+
+# boundary-agent's shell completions (bash, zsh, fish) and man page, generated from its ArgumentParser
+# definitions into $(CLI_DOCS) (packaging installs them from there).
+CLI_DOCS ?= .build/cli-docs
+
+completions:
+	$(SWIFT) build --product boundary-agent
+	mkdir -p $(CLI_DOCS)/completions
+	$(DEBUG_BIN)/boundary-agent --generate-completion-script bash >$(CLI_DOCS)/completions/boundary-agent.bash
+	$(DEBUG_BIN)/boundary-agent --generate-completion-script zsh >$(CLI_DOCS)/completions/_boundary-agent
+	$(DEBUG_BIN)/boundary-agent --generate-completion-script fish >$(CLI_DOCS)/completions/boundary-agent.fish
+
+man:
+	$(SWIFT) build --product boundary-agent
+	$(SWIFT) build --product generate-manual
+	mkdir -p $(CLI_DOCS)/man/man1
+	$(DEBUG_BIN)/generate-manual $(DEBUG_BIN)/boundary-agent --section 1 --output-directory $(CLI_DOCS)/man/man1 \
+		--date $$(git log -1 --format=%cs 2>/dev/null || date +%F)
 
 format:
 	$(SWIFT) format --in-place --recursive Package.swift Sources Tests

@@ -92,7 +92,14 @@ let package = Package(
         .executableTarget(
             name: "proxy-worker",
             dependencies: ["Broker", "AgentCore", "AgentIPC", "AgentConfig", "PrivSep", nioCore, nioPosix, logging]),
-        .executableTarget(name: "cli", dependencies: ["AgentAPI", "JSON", "BoundaryWire", "CPrivSep", argumentParser]),
+        // The per-user command line: subcommands, the local API client, rendering (unit-tested here).
+        .target(
+            name: "AgentCLI",
+            dependencies: [
+                "AgentAPI", "AgentConfig", "JSON", "BoundaryWire", "BoundaryAPI", "CPrivSep", argumentParser, nioCore,
+                nioPosix, logging,
+            ]),
+        .executableTarget(name: "cli", dependencies: ["AgentCLI"]),
         .executableTarget(name: "dev-controller", dependencies: ["DevController", argumentParser, logging]),
         // Test/benchmark only: runs DNSServer unsandboxed on addresses it binds itself (Tests/integration/t_dns_*).
         .executableTarget(
@@ -137,6 +144,9 @@ let package = Package(
         .testTarget(
             name: "DevControllerTests",
             dependencies: ["DevController", "BoundaryAPI", "BoundaryWire", "JSON", nioCore, nioPosix, nioSSL]),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["AgentCLI", "AgentAPI", "AgentConfig", "BoundaryWire", "JSON", argumentParser]),
         .testTarget(
             name: "BrokerTests",
             dependencies: [
