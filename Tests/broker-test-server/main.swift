@@ -140,8 +140,8 @@ final class DNSBridge: DNSWorkerPort, DNSServerDelegate, @unchecked Sendable {
         )
         let converted = entries.map {
             AliasEntry(
-                name: $0.alias, ipv4: DNSCodec.IPv4Address($0.addresses.v4),
-                ipv6: DNSCodec.IPv6Address(
+                name: $0.alias, ipv4: AgentConfig.IPv4Address(value: $0.addresses.v4),
+                ipv6: AgentConfig.IPv6Address(
                     high: UInt64(truncatingIfNeeded: $0.addresses.v6 >> 64),
                     low: UInt64(truncatingIfNeeded: $0.addresses.v6)))
         }
@@ -156,9 +156,9 @@ final class DNSBridge: DNSWorkerPort, DNSServerDelegate, @unchecked Sendable {
     func resolveResult(requestID: UInt64, uid: UInt32, name: String, addresses: AliasAddresses?) {
         say("resolveResult id=\(requestID) uid=\(uid) name=\(name) found=\(addresses != nil)")
         server.withLock { $0 }?.resolveResult(
-            requestID: requestID, uid: uid, name: name, ipv4: addresses.map { DNSCodec.IPv4Address($0.v4) },
+            requestID: requestID, uid: uid, name: name, ipv4: addresses.map { AgentConfig.IPv4Address(value: $0.v4) },
             ipv6: addresses.map {
-                DNSCodec.IPv6Address(
+                AgentConfig.IPv6Address(
                     high: UInt64(truncatingIfNeeded: $0.v6 >> 64), low: UInt64(truncatingIfNeeded: $0.v6))
             })
     }
