@@ -27,6 +27,7 @@ SSH_PORT=2222
 SSH_TARGET=bca-e2e-tgt
 ALICE_PW=alice-Pw-5113
 BOB_PW=bob-Pw-6620
+CAROL_PW=carol-Pw-7731
 # The password the controller brokers for the ssh target (the test user never types it).
 TGT_PW=Brokered-$RANDOM-$RANDOM-Ssh
 
@@ -90,7 +91,8 @@ cat >"$DIR/controller.json" <<EOF
 {
   "users": [
     {"id": "u_1111111111", "login_name": "alice", "password": "$ALICE_PW"},
-    {"id": "u_2222222222", "login_name": "bob", "password": "$BOB_PW"}
+    {"id": "u_2222222222", "login_name": "bob", "password": "$BOB_PW"},
+    {"id": "u_3333333333", "login_name": "carol", "password": "$CAROL_PW", "list_resolvable_aliases": false}
   ],
   "targets": [
     {"id": "ttcp_web0000001", "name": "web", "address": "127.0.0.1", "port": $WEB_PORT},
@@ -125,7 +127,9 @@ admin_group            = ""
 HCL
 chmod 600 "$AGENT_CONFIG"
 before=$(snapshot_host $NS)
-agent_start $NS
+# BCA_E2E_SECCOMP_LOG=1: debug run with -seccomp-log (blocked calls are logged and fail with EPERM
+# instead of killing; listed at the end) to find what the profiles miss.
+agent_start $NS ${BCA_E2E_SECCOMP_LOG:+-seccomp-log}
 dns_pid=$(agent_worker_pid dns) || fatal "no DNS worker"
 proxy_pid=$(agent_worker_pid proxy) || fatal "no proxy worker"
 for p in $dns_pid $proxy_pid; do
@@ -256,6 +260,23 @@ in_ns $NS "$CLI" resume -socket "$SOCK" >/dev/null
 check "resume points resolv.conf at the agent again" wait_for 5 grep -q "nameserver $AGENT_V4" /etc/netns/$NS/resolv.conf
 check "and bca-u1's alias resolves through it" wait_for 10 resolves bca-u1 web.boundary.dev "$WEB4"
 
+# --- a user who may not list aliases: the DNS worker asks the broker (resolveRequest), which tries
+# the name with authorize-session and answers (resolveResult) before the DNS answer goes out --------
+carol=$(in_ns $NS curl -sf -X POST "http://127.0.0.1:9200/v1/auth-methods/$METHOD:authenticate" \
+    -H 'content-type: application/json' \
+    -d "{\"command\":\"login\",\"attributes\":{\"login_name\":\"carol\",\"password\":\"$CAROL_PW\"}}" |
+    jq -r .attributes.token)
+out=$(as bca-u2 BOUNDARY_TOKEN="$carol" "$CLI" token add -addr $CTL -socket "$SOCK" -format json)
+assert_eq "bca-u2 switches to carol with token add" u_3333333333 "$(jq -r .user_id <<<"$out")"
+forbidden() { [ "$(as "$1" "$CLI" status -format json -socket "$SOCK" | jq -r .alias_listing)" = forbidden ]; }
+check "carol's listing is forbidden" wait_for 10 forbidden bca-u2
+before_auth=$(authorizations)
+check "bca-u2 (carol) resolves web.boundary.dev through the broker" resolves bca-u2 web.boundary.dev "$WEB4"
+body=$(as bca-u2 curl -s --max-time 10 "http://web.boundary.dev:$WEB_PORT/")
+assert_eq "and reaches nginx on the session the lookup made" "hello from the nginx target" "$body"
+assert_eq "one authorize-session for lookup and connect" $((before_auth + 1)) "$(authorizations)"
+check "a name that is not an alias still goes to the upstream for her" nxdomain bca-u2 nothing.boundary.dev
+
 # --- nothing was killed by its sandbox; memory at rest --------------------------------------------
 assert_eq "the DNS worker ran the whole test (no seccomp kill, no restart)" "$dns_pid" "$(agent_worker_pid dns)"
 assert_eq "so did the proxy worker" "$proxy_pid" "$(agent_worker_pid proxy)"
@@ -265,9 +286,14 @@ for p in $AGENT_PID $dns_pid $proxy_pid; do
     log "$(basename "$(readlink /proc/$p/exe)"): $(grep -E '^(VmRSS|RssAnon)' /proc/$p/status | tr -s '\t ' ' ' | tr '\n' ' ')"
 done
 
+
 # --- stop ----------------------------------------------------------------------------------------------
 agent_stop
 assert_eq "SIGTERM exits 0" 0 "$AGENT_RC"
 assert_eq "the host is byte for byte as before" "$before" "$(snapshot_host $NS)"
 assert_eq "resolv.conf is the original" "$original_resolv" "$(cat /etc/netns/$NS/resolv.conf)"
+if [ -n "${BCA_E2E_SECCOMP_LOG:-}" ]; then
+    log "$(grep -c 'sandboxed seccomp=log' "$DIR/agent.log") workers ran with -seccomp-log"
+    log "calls the profiles blocked: $(grep -o 'seccomp: blocked syscall [0-9]* ([a-z0-9_]*)' "$DIR/helper.out" | sort | uniq -c | tr -s ' ' | tr '\n' ';')"
+fi
 finish
