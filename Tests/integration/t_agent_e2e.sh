@@ -9,6 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/agent.sh"
 . "$(dirname "$0")/broker_lib.sh"
+. "$(dirname "$0")/dns_helpers.sh"
 NS=bca-integ-e2e
 need_root
 need_tool ip nft dig kdig unbound nginx /usr/sbin/sshd ssh sshpass curl runuser jq getent ss chpasswd
@@ -19,7 +20,7 @@ test_user bca-u2
 U1=$(id -u bca-u1)
 U2=$(id -u bca-u2)
 CLI=$BCA_BIN/boundary-agent
-UPSTREAM=127.0.0.2
+UPSTREAM=127.0.0.1 # unbound, port 53 (start_unbound)
 CTL_NAME=controller.bca.test
 CTL=http://$CTL_NAME:9200
 METHOD=ampw_1234567890
@@ -41,31 +42,12 @@ options edns0"
 original_resolv=$(cat /etc/netns/$NS/resolv.conf)
 
 # --- the previous resolver: unbound, the only one that knows the controller's name ----------------
-cat >"$DIR/unbound.conf" <<EOF
-server:
-  interface: $UPSTREAM
-  port: 53
-  do-daemonize: no
-  use-syslog: no
-  logfile: ""
-  username: ""
-  chroot: ""
-  directory: "$DIR"
-  pidfile: ""
-  num-threads: 1
-  do-ip6: no
-  access-control: 127.0.0.0/8 allow
-  access-control: 100.64.0.0/10 allow
-  local-zone: "boundary.dev." static
-  local-data: "boundary.dev. 300 IN SOA ns.boundary.dev. admin.boundary.dev. 1 3600 600 86400 30"
-  local-zone: "bca.test." static
+start_unbound $NS "$DIR" 53 '  local-zone: "bca.test." static
   local-data: "bca.test. 300 IN SOA ns.bca.test. admin.bca.test. 1 3600 600 86400 30"
-  local-data: "$CTL_NAME. 300 IN A 127.0.0.1"
+  local-data: "'$CTL_NAME'. 300 IN A 127.0.0.1"
   local-data: "other.bca.test. 300 IN A 192.0.2.10"
-  local-data: "other.bca.test. 300 IN AAAA 2001:db8::10"
-EOF
-in_ns $NS unbound -c "$DIR/unbound.conf" >"$DIR/unbound.out" 2>&1 &
-wait_for 10 in_ns $NS dig +short +time=1 +tries=1 @$UPSTREAM $CTL_NAME || fatal "unbound did not start"
+  local-data: "other.bca.test. 300 IN AAAA 2001:db8::10"'
+wait_for 10 in_ns $NS dig +short +time=1 +tries=1 @$UPSTREAM $CTL_NAME || fatal "unbound does not answer for $CTL_NAME"
 
 # --- targets: nginx (web) and sshd (ssh, password of a dedicated account, brokered) -------------
 web_target $NS "$DIR"
@@ -114,18 +96,11 @@ on_exit "kill $! 2>/dev/null"
 wait_for 20 grep -q "^api:" "$DIR/controller.out" || fatal "dev controller did not start: $(cat "$DIR/controller.err")"
 
 # --- the agent --------------------------------------------------------------------------------------
-AGENT_CONFIG=$DIR/agent.hcl
-cat >"$AGENT_CONFIG" <<HCL
-state_file             = "$DIR/run/state.json"
-operational_state_file = "$DIR/lib/operational-state.json"
-log_file               = "$DIR/agent.log"
-api_socket_path        = "$SOCK"
-log_level              = "debug"
-dns_request_timeout    = "3s"
+agent_config
+cat >>"$AGENT_CONFIG" <<HCL
 alias_refresh_interval = "2s"
 admin_group            = ""
 HCL
-chmod 600 "$AGENT_CONFIG"
 before=$(snapshot_host $NS)
 # BCA_E2E_SECCOMP_LOG=1: debug run with -seccomp-log (blocked calls are logged and fail with EPERM
 # instead of killing; listed at the end) to find what the profiles miss.
