@@ -262,6 +262,29 @@ for p in $AGENT_PID $dns_pid $proxy_pid; do
 done
 
 
+# --- worker restarts: each new dns <-> broker link starts from what the broker knows now ----------
+kill -KILL "$dns_pid"
+new_dns() {
+    local p
+    p=$(agent_worker_pid dns) && [ "$p" != "$dns_pid" ]
+}
+check "a killed DNS worker is restarted" wait_for 10 new_dns
+check "the broker gives the new DNS worker bca-u1's view again" wait_for 10 resolves bca-u1 web.boundary.dev "$WEB4"
+kill -KILL "$proxy_pid"
+new_proxy() {
+    local p
+    p=$(agent_worker_pid proxy) && [ "$p" != "$proxy_pid" ]
+}
+check "a killed broker is restarted" wait_for 10 new_proxy
+# The new broker has no tokens (they lived in the old one's memory): the DNS worker dropped the views
+# the old broker had pushed, so bca-u1's lookups fall through to the upstream until it signs in again.
+check "the DNS worker forgot the old broker's views" wait_for 10 nxdomain bca-u1 web.boundary.dev
+as bca-u1 BOUNDARY_AUTHENTICATE_PASSWORD_PASSWORD="$ALICE_PW" "$CLI" login -addr $CTL -auth-method-id $METHOD \
+    -login-name alice -socket "$SOCK" >/dev/null
+check "signed in again, bca-u1's alias has the same address" wait_for 10 resolves bca-u1 web.boundary.dev "$WEB4"
+assert_eq "and connects" "hello from the nginx target" \
+    "$(as bca-u1 curl -s --max-time 10 "http://web.boundary.dev:$WEB_PORT/")"
+
 # --- stop ----------------------------------------------------------------------------------------------
 agent_stop
 assert_eq "SIGTERM exits 0" 0 "$AGENT_RC"
