@@ -7,6 +7,8 @@
 #                               namespace and upstream call it themselves)
 #   agent_start NS [ARGS...]    start the helper in NS; waits until it says "serving"
 #   agent_stop                  SIGTERM; waits for the exit; $AGENT_RC holds the exit code
+#   BCA_SECCOMP_LOG=1           (environment, debugging) workers run with -seccomp-log; agent_stop
+#                               lists the calls their profiles blocked
 #   agent_worker_pid dns|proxy  the worker's pid
 #
 # Everything lives under $AGENT_DIR (config, state, log, socket), removed at exit.
@@ -55,6 +57,9 @@ agent_start() {
     # Wait for a "serving" line written by this start, not by an earlier one.
     local seen=0
     [ -f "$AGENT_DIR/agent.log" ] && seen=$(grep -c "helper: serving (" "$AGENT_DIR/agent.log")
+    # BCA_SECCOMP_LOG=1 (debugging the profiles): the workers log blocked calls and get EPERM instead
+    # of being killed; agent_stop lists them.
+    [ -n "${BCA_SECCOMP_LOG:-}" ] && set -- "$@" -seccomp-log
     # Not through in_ns: a backgrounded function would make $! a subshell, not the helper.
     ip netns exec "$ns" "$BCA_BIN/boundary-agent-helper" -config "$AGENT_CONFIG" "$@" >>"$AGENT_DIR/helper.out" 2>&1 &
     AGENT_PID=$!
@@ -74,6 +79,10 @@ agent_stop() {
     kill -TERM "$AGENT_PID" 2>/dev/null
     wait "$AGENT_PID"
     AGENT_RC=$?
+    if [ -n "${BCA_SECCOMP_LOG:-}" ]; then
+        log "seccomp-log: $(grep -c 'sandboxed seccomp=log' "$AGENT_DIR/agent.log") worker starts; blocked: $(grep -o \
+            'seccomp: blocked syscall [0-9]* ([a-z0-9_]*)' "$AGENT_DIR/helper.out" | sort | uniq -c | tr -s ' ' | tr '\n' ';')"
+    fi
 }
 
 # The pid of a worker (children of the helper, by binary name).

@@ -102,9 +102,7 @@ alias_refresh_interval = "2s"
 admin_group            = ""
 HCL
 before=$(snapshot_host $NS)
-# BCA_E2E_SECCOMP_LOG=1: debug run with -seccomp-log (blocked calls are logged and fail with EPERM
-# instead of killing; listed at the end) to find what the profiles miss.
-agent_start $NS ${BCA_E2E_SECCOMP_LOG:+-seccomp-log}
+agent_start $NS
 dns_pid=$(agent_worker_pid dns) || fatal "no DNS worker"
 proxy_pid=$(agent_worker_pid proxy) || fatal "no proxy worker"
 for p in $dns_pid $proxy_pid; do
@@ -290,8 +288,4 @@ agent_stop
 assert_eq "SIGTERM exits 0" 0 "$AGENT_RC"
 assert_eq "the host is byte for byte as before" "$before" "$(snapshot_host $NS)"
 assert_eq "resolv.conf is the original" "$original_resolv" "$(cat /etc/netns/$NS/resolv.conf)"
-if [ -n "${BCA_E2E_SECCOMP_LOG:-}" ]; then
-    log "$(grep -c 'sandboxed seccomp=log' "$DIR/agent.log") workers ran with -seccomp-log"
-    log "calls the profiles blocked: $(grep -o 'seccomp: blocked syscall [0-9]* ([a-z0-9_]*)' "$DIR/helper.out" | sort | uniq -c | tr -s ' ' | tr '\n' ';')"
-fi
 finish
