@@ -77,6 +77,9 @@ check_fails "a paused agent answers no alias" resolves bca-u1 web.boundary.dev
 out=$(api_unix "$ns" bca-u1 "$dir" POST '/v1/resume?scope=agent')
 assert_eq "a user cannot resume the whole agent" "PermissionDenied" "$(echo "$out" | json '["kind"]')"
 kill -USR2 "$(cat "$dir/controller.pid")"
+# The controller reopens its API asynchronously: an authorize-session sent before it listens fails
+# (and with it the fetch below; seen once under load).
+wait_for 10 in_ns "$ns" curl -s -o /dev/null "http://$CTL_API/v1/scopes" || fatal "the controller's API did not come back"
 out=$(in_ns "$ns" curl -s --unix-socket "$dir/agent.sock" -X POST http://localhost/v1/resume)
 assert_eq "root resumes the whole agent" "agent" "$(echo "$out" | json '["pause_scope"]')"
 grep -q "^resume$" "$dir/broker.out" && ok "through the helper" || fail "helper not asked to resume"
