@@ -62,6 +62,8 @@ check "a session for web.boundary.dev" fetch bca-u1 web.boundary.dev
 
 # --- the controller goes away ------------------------------------------------------------------
 kill -USR1 "$(cat "$dir/controller.pid")"
+api_down() { ! in_ns "$ns" curl -s -o /dev/null "http://$CTL_API/v1/scopes"; }
+wait_for 10 api_down || fatal "the controller's API did not go away"
 check "other names keep resolving" in_ns "$ns" runuser -u bca-u1 -- getent hosts other.bca.test
 start=$SECONDS
 check_fails "a new alias connection (no session yet) fails" fetch bca-u1 web2.boundary.dev 20
