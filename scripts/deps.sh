@@ -33,7 +33,7 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
     chmod +x /usr/sbin/policy-rc.d
     created_policy=1
 fi
-cleanup() { [ $created_policy = 1 ] && rm -f /usr/sbin/policy-rc.d; }
+cleanup() { if [ $created_policy = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi; }
 trap cleanup EXIT
 
 echo "make deps: installing ${missing[*]}"
