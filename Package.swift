@@ -56,7 +56,7 @@ let package = Package(
         // The DNS server: serving, alias views, forwarding, cache.
         .target(
             name: "DNSService",
-            dependencies: ["DNSCodec", "PrivSep", "AgentIPC", "AgentConfig", nioCore, nioPosix, logging]),
+            dependencies: ["DNSCodec", "PrivSep", "AgentIPC", "AgentConfig", "AgentCore", nioCore, nioPosix, logging]),
         // Boundary wire formats: base58, protobuf messages, controller JSON resources and errors.
         .target(name: "BoundaryWire", dependencies: ["JSON"]),
         // Boundary client: controller HTTP API and the worker data plane (TLS 1.3 + WebSocket).

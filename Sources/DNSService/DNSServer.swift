@@ -177,6 +177,16 @@ public final class DNSServer: @unchecked Sendable {
         onLoop { engine in engine.cache.removeAll() }
     }
 
+    /// Forgets every view and fallback user and the cache: a restarted broker starts with no tokens,
+    /// so what the previous one pushed no longer holds (the new one pushes what it knows).
+    public func resetViews() {
+        onLoop { engine in
+            for uid in engine.aliases.uids { _ = engine.aliases.setView(uid: uid, entries: []) }
+            engine.fallbackUIDs = []
+            engine.cache.removeAll()
+        }
+    }
+
     // MARK: configuration and status
 
     /// Applies a reloaded configuration: upstreams, timeouts, cache size (a new size empties the cache).

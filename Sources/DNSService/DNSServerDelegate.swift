@@ -1,4 +1,5 @@
 import AgentConfig
+import AgentIPC
 import DNSCodec
 
 /// What the DNS server tells the session broker (the dns → broker half of the IPC vocabulary). Called on
@@ -28,6 +29,11 @@ public struct AliasEntry: Sendable, Hashable {
         self.name = name
         self.ipv4 = ipv4
         self.ipv6 = ipv6
+    }
+
+    /// An entry of the broker's `setView` message (AgentIPC).
+    public init(_ entry: AgentIPC.AliasEntry) {
+        self.init(name: entry.alias, ipv4: entry.ipv4, ipv6: entry.ipv6)
     }
 
     /// The same from the codec's address values.
