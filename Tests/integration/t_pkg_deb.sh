@@ -42,7 +42,7 @@ mv "$dir/cli-docs/completions/zsh" "$dir/cli-docs/completions/_boundary-agent"
 mv "$dir/cli-docs/completions/fish" "$dir/cli-docs/completions/boundary-agent.fish"
 # A debug build loads the toolchain's Swift runtime (make deb links it statically instead).
 deb=$(cd "$BCA_ROOT" && BIN=$BCA_BIN CLI_DOCS=$dir/cli-docs DEB_OUT=$dir DEB_ALLOW_UNPACKAGED_LIBS=1 \
-    DEB_COMPRESSION=gzip packaging/build-deb.sh 2>"$dir/build.err" | tail -1)
+    DEB_COMPRESSION=none packaging/build-deb.sh 2>"$dir/build.err" | tail -1)
 [ -f "$deb" ] || fatal "build-deb.sh made no package: $(cat "$dir/build.err")"
 ok "built $(basename "$deb") ($(du -k "$deb" | cut -f1) KiB)"
 version=$(tr -d ' \n' <"$BCA_ROOT/VERSION")
