@@ -31,6 +31,7 @@ helper_pid=
 socat_pid=
 made_users=()
 made_run_sshd=0
+made_worker_user=0
 started=$(date +%s%N)
 
 if [ -t 1 ]; then
@@ -103,6 +104,7 @@ cleanup() {
         userdel --remove "$u" 2>/dev/null
     done
     [ $made_run_sshd = 1 ] && rmdir /run/sshd 2>/dev/null
+    [ $made_worker_user = 1 ] && userdel boundary-agent 2>/dev/null
     [ -n "$DIR" ] && rm -rf "$DIR"
 }
 trap cleanup EXIT
@@ -229,6 +231,12 @@ grep -E '^Exec(Start|StopPost)=' "$UNIT" | indent
 say "systemd is not PID 1 here, so packaging/unit-exec applies the unit's sandbox itself (7"
 say "capabilities, seccomp, read-only /, no_new_privs, MemoryDenyWriteExecute, ...) and execs that"
 say "line, with this build's binaries and the demo's config file:"
+# The workers' system user (the package creates it; the demo makes it for the run when missing).
+if ! id boundary-agent >/dev/null 2>&1; then
+    useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin \
+        boundary-agent || die "useradd boundary-agent"
+    made_worker_user=1
+fi
 cat >"$DIR/agent.hcl" <<HCL
 # The demo's files live in $DIR; everything else is at its default.
 state_file             = "$DIR/lib/state.json"

@@ -6,7 +6,8 @@
 need_root
 need_tool dnsmasq nginx /usr/sbin/sshd ssh sshpass curl dig jq socat python3
 need_bin boundary-agent boundary-agent-helper boundary-agent-dns boundary-agent-proxy boundary-dev-controller
-system_user boundary-agent
+# Not made here: the demo makes the workers' user itself when it is missing, and removes it again.
+worker_user_before=$(getent passwd boundary-agent || true)
 export DEMO_NS=bca-demo-test DEMO_PREFIX=bca-dt
 DEMO=$BCA_ROOT/demo/demo.sh
 dir=$(tmpdir)
@@ -21,6 +22,7 @@ leftovers() {
     ls -d /home/$DEMO_PREFIX-* 2>/dev/null
     pgrep -af "$BCA_BIN/boundary-(agent|dev-controller)|/run/$DEMO_NS\." | grep -v pgrep
     [ "$sshd_dir_before" = no ] && [ -d /run/sshd ] && echo /run/sshd
+    [ "$(getent passwd boundary-agent || true)" = "$worker_user_before" ] || echo "the boundary-agent user changed"
     true
 }
 
