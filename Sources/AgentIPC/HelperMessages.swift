@@ -106,8 +106,9 @@ public enum HelperToProxy: IPCMessage, Equatable {
     case upstreamServers([UpstreamServer])
     case logFile(Int32)
     case peerLink(Int32)
-    /// The broker's status errors and warnings, kept in `<dir of state_file>/status-journal` (O_RDWR |
-    /// O_APPEND, root's, mode 0600) so they outlive a worker or agent restart until reboot (/run).
+    /// The broker's status errors and warnings, kept in `<dir of api_socket_path>/status-journal`
+    /// (O_RDWR | O_APPEND, root's, mode 0600) so they outlive a worker or agent restart until reboot
+    /// (/run).
     case statusJournal(Int32)
     case listener(ProxyListener, Int32)
     case bootstrapEnd

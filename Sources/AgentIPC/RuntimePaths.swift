@@ -6,11 +6,12 @@ public enum RuntimePaths {
         directory(of: stateFile) + "/empty"
     }
 
-    /// The broker's status journal: `status-journal` beside the state file (default
-    /// /run/boundary-client-agent/status-journal). The helper opens it and passes the fd; it lives
-    /// in /run so status errors and warnings outlast restarts of the agent but not a reboot.
-    public static func statusJournal(stateFile: String) -> String {
-        directory(of: stateFile) + "/status-journal"
+    /// The broker's status journal: `status-journal` beside the API socket, in the runtime directory
+    /// (default /run/boundary-client-agent/status-journal). The helper opens it and passes the fd; it
+    /// lives in /run so status errors and warnings outlast restarts of the agent but not a reboot
+    /// (the state file may live on disk: a crash followed by a reboot must still be undone).
+    public static func statusJournal(apiSocketPath: String) -> String {
+        directory(of: apiSocketPath) + "/status-journal"
     }
 
     /// The directory part of `path` ("/" for a file at the root).

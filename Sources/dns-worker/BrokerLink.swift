@@ -11,13 +11,15 @@ import NIOCore
 /// pushed (`DNSServer.resetViews`); the new broker then pushes what it knows. Messages still arriving
 /// on a replaced link are dropped.
 final class BrokerLink: DNSServerDelegate, @unchecked Sendable {
-    // @unchecked: `server`, `link` and `lastCounters` are read and written only on `loop`, the DNS
+    // @unchecked: `server`, `link`, `lastCounters` and `attached` are read and written only on `loop`, the DNS
     // server's one event loop, where the delegate calls arrive and where every method hops.
     let loop: EventLoop
     let logger: Logger
     private var server: DNSServer?
     private var link: DNSPeerLink?
     private var lastCounters: AgentIPC.DNSCounters?
+    /// Whether a broker link was attached before (so views may be stale).
+    private var attached = false
 
     /// `loop` must be the loop the server runs on (start it with `group: loop`).
     init(loop: EventLoop, logger: Logger) {
@@ -37,13 +39,13 @@ final class BrokerLink: DNSServerDelegate, @unchecked Sendable {
     }
 
     private func attachOnLoop(_ new: DNSPeerLink) {
-        let old = link
+        // Whatever views we hold came from an earlier broker (the old link may already have ended
+        // with end of file): gone with it.
+        link?.close()
+        if attached { server?.resetViews() }
+        attached = true
         link = new
         lastCounters = nil
-        if let old {
-            old.close()
-            server?.resetViews()
-        }
         do {
             try new.start(
                 on: loop,

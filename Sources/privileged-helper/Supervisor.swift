@@ -78,9 +78,6 @@ final class Supervisor {
         let empty = RuntimePaths.emptyDirectory(stateFile: c.stateFile)
         try Posix.makeDirectory(empty, mode: 0o755)
         try Posix.chmod(empty, 0o755)
-        // Not a host change: the journal stays after a stop, so the status survives until reboot.
-        statusJournal = try Posix.open(
-            RuntimePaths.statusJournal(stateFile: c.stateFile), O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW, mode: 0o600)
         if let resolver {
             upstreams = try resolver.baseUpstreams().filter { !ours.contains($0) }.map { UpstreamServer(address: $0) }
         }
@@ -98,6 +95,10 @@ final class Supervisor {
         try listeners.bindProxy()
         try changes.recordSocketFile(c.apiSocketPath)
         try listeners.bindAPI(socketPath: c.apiSocketPath, port: c.apiListenPort)
+        // Not a host change: the journal stays after a stop, so the status survives until reboot.
+        statusJournal = try Posix.open(
+            RuntimePaths.statusJournal(apiSocketPath: c.apiSocketPath), O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW,
+            mode: 0o600)
         try changes.installFirewall(
             Firewall.Rules(
                 v4Prefix: "\(c.v4Prefix)", v4DNS: "\(c.dnsListenV4)", proxyPort4: listeners.proxyPort4,

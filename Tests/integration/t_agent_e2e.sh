@@ -9,6 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/agent.sh"
 . "$(dirname "$0")/broker_lib.sh"
+. "$(dirname "$0")/dns_helpers.sh"
 NS=bca-integ-e2e
 need_root
 need_tool ip nft dig kdig unbound nginx /usr/sbin/sshd ssh sshpass curl runuser jq getent ss chpasswd
@@ -19,7 +20,7 @@ test_user bca-u2
 U1=$(id -u bca-u1)
 U2=$(id -u bca-u2)
 CLI=$BCA_BIN/boundary-agent
-UPSTREAM=127.0.0.2
+UPSTREAM=127.0.0.1 # unbound, port 53 (start_unbound)
 CTL_NAME=controller.bca.test
 CTL=http://$CTL_NAME:9200
 METHOD=ampw_1234567890
@@ -27,6 +28,7 @@ SSH_PORT=2222
 SSH_TARGET=bca-e2e-tgt
 ALICE_PW=alice-Pw-5113
 BOB_PW=bob-Pw-6620
+CAROL_PW=carol-Pw-7731
 # The password the controller brokers for the ssh target (the test user never types it).
 TGT_PW=Brokered-$RANDOM-$RANDOM-Ssh
 
@@ -40,31 +42,12 @@ options edns0"
 original_resolv=$(cat /etc/netns/$NS/resolv.conf)
 
 # --- the previous resolver: unbound, the only one that knows the controller's name ----------------
-cat >"$DIR/unbound.conf" <<EOF
-server:
-  interface: $UPSTREAM
-  port: 53
-  do-daemonize: no
-  use-syslog: no
-  logfile: ""
-  username: ""
-  chroot: ""
-  directory: "$DIR"
-  pidfile: ""
-  num-threads: 1
-  do-ip6: no
-  access-control: 127.0.0.0/8 allow
-  access-control: 100.64.0.0/10 allow
-  local-zone: "boundary.dev." static
-  local-data: "boundary.dev. 300 IN SOA ns.boundary.dev. admin.boundary.dev. 1 3600 600 86400 30"
-  local-zone: "bca.test." static
+start_unbound $NS "$DIR" 53 '  local-zone: "bca.test." static
   local-data: "bca.test. 300 IN SOA ns.bca.test. admin.bca.test. 1 3600 600 86400 30"
-  local-data: "$CTL_NAME. 300 IN A 127.0.0.1"
+  local-data: "'$CTL_NAME'. 300 IN A 127.0.0.1"
   local-data: "other.bca.test. 300 IN A 192.0.2.10"
-  local-data: "other.bca.test. 300 IN AAAA 2001:db8::10"
-EOF
-in_ns $NS unbound -c "$DIR/unbound.conf" >"$DIR/unbound.out" 2>&1 &
-wait_for 10 in_ns $NS dig +short +time=1 +tries=1 @$UPSTREAM $CTL_NAME || fatal "unbound did not start"
+  local-data: "other.bca.test. 300 IN AAAA 2001:db8::10"'
+wait_for 10 in_ns $NS dig +short +time=1 +tries=1 @$UPSTREAM $CTL_NAME || fatal "unbound does not answer for $CTL_NAME"
 
 # --- targets: nginx (web) and sshd (ssh, password of a dedicated account, brokered) -------------
 web_target $NS "$DIR"
@@ -90,7 +73,8 @@ cat >"$DIR/controller.json" <<EOF
 {
   "users": [
     {"id": "u_1111111111", "login_name": "alice", "password": "$ALICE_PW"},
-    {"id": "u_2222222222", "login_name": "bob", "password": "$BOB_PW"}
+    {"id": "u_2222222222", "login_name": "bob", "password": "$BOB_PW"},
+    {"id": "u_3333333333", "login_name": "carol", "password": "$CAROL_PW", "list_resolvable_aliases": false}
   ],
   "targets": [
     {"id": "ttcp_web0000001", "name": "web", "address": "127.0.0.1", "port": $WEB_PORT},
@@ -112,18 +96,11 @@ on_exit "kill $! 2>/dev/null"
 wait_for 20 grep -q "^api:" "$DIR/controller.out" || fatal "dev controller did not start: $(cat "$DIR/controller.err")"
 
 # --- the agent --------------------------------------------------------------------------------------
-AGENT_CONFIG=$DIR/agent.hcl
-cat >"$AGENT_CONFIG" <<HCL
-state_file             = "$DIR/run/state.json"
-operational_state_file = "$DIR/lib/operational-state.json"
-log_file               = "$DIR/agent.log"
-api_socket_path        = "$SOCK"
-log_level              = "debug"
-dns_request_timeout    = "3s"
+agent_config
+cat >>"$AGENT_CONFIG" <<HCL
 alias_refresh_interval = "2s"
 admin_group            = ""
 HCL
-chmod 600 "$AGENT_CONFIG"
 before=$(snapshot_host $NS)
 agent_start $NS
 dns_pid=$(agent_worker_pid dns) || fatal "no DNS worker"
@@ -256,6 +233,23 @@ in_ns $NS "$CLI" resume -socket "$SOCK" >/dev/null
 check "resume points resolv.conf at the agent again" wait_for 5 grep -q "nameserver $AGENT_V4" /etc/netns/$NS/resolv.conf
 check "and bca-u1's alias resolves through it" wait_for 10 resolves bca-u1 web.boundary.dev "$WEB4"
 
+# --- a user who may not list aliases: the DNS worker asks the broker (resolveRequest), which tries
+# the name with authorize-session and answers (resolveResult) before the DNS answer goes out --------
+carol=$(in_ns $NS curl -sf -X POST "http://127.0.0.1:9200/v1/auth-methods/$METHOD:authenticate" \
+    -H 'content-type: application/json' \
+    -d "{\"command\":\"login\",\"attributes\":{\"login_name\":\"carol\",\"password\":\"$CAROL_PW\"}}" |
+    jq -r .attributes.token)
+out=$(as bca-u2 BOUNDARY_TOKEN="$carol" "$CLI" token add -addr $CTL -socket "$SOCK" -format json)
+assert_eq "bca-u2 switches to carol with token add" u_3333333333 "$(jq -r .user_id <<<"$out")"
+forbidden() { [ "$(as "$1" "$CLI" status -format json -socket "$SOCK" | jq -r .alias_listing)" = forbidden ]; }
+check "carol's listing is forbidden" wait_for 10 forbidden bca-u2
+before_auth=$(authorizations)
+check "bca-u2 (carol) resolves web.boundary.dev through the broker" resolves bca-u2 web.boundary.dev "$WEB4"
+body=$(as bca-u2 curl -s --max-time 10 "http://web.boundary.dev:$WEB_PORT/")
+assert_eq "and reaches nginx on the session the lookup made" "hello from the nginx target" "$body"
+assert_eq "one authorize-session for lookup and connect" $((before_auth + 1)) "$(authorizations)"
+check "a name that is not an alias still goes to the upstream for her" nxdomain bca-u2 nothing.boundary.dev
+
 # --- nothing was killed by its sandbox; memory at rest --------------------------------------------
 assert_eq "the DNS worker ran the whole test (no seccomp kill, no restart)" "$dns_pid" "$(agent_worker_pid dns)"
 assert_eq "so did the proxy worker" "$proxy_pid" "$(agent_worker_pid proxy)"
@@ -264,6 +258,30 @@ sleep 1
 for p in $AGENT_PID $dns_pid $proxy_pid; do
     log "$(basename "$(readlink /proc/$p/exe)"): $(grep -E '^(VmRSS|RssAnon)' /proc/$p/status | tr -s '\t ' ' ' | tr '\n' ' ')"
 done
+
+
+# --- worker restarts: each new dns <-> broker link starts from what the broker knows now ----------
+kill -KILL "$dns_pid"
+new_dns() {
+    local p
+    p=$(agent_worker_pid dns) && [ "$p" != "$dns_pid" ]
+}
+check "a killed DNS worker is restarted" wait_for 10 new_dns
+check "the broker gives the new DNS worker bca-u1's view again" wait_for 10 resolves bca-u1 web.boundary.dev "$WEB4"
+kill -KILL "$proxy_pid"
+new_proxy() {
+    local p
+    p=$(agent_worker_pid proxy) && [ "$p" != "$proxy_pid" ]
+}
+check "a killed broker is restarted" wait_for 10 new_proxy
+# The new broker has no tokens (they lived in the old one's memory): the DNS worker dropped the views
+# the old broker had pushed, so bca-u1's lookups fall through to the upstream until it signs in again.
+check "the DNS worker forgot the old broker's views" wait_for 10 nxdomain bca-u1 web.boundary.dev
+as bca-u1 BOUNDARY_AUTHENTICATE_PASSWORD_PASSWORD="$ALICE_PW" "$CLI" login -addr $CTL -auth-method-id $METHOD \
+    -login-name alice -socket "$SOCK" >/dev/null
+check "signed in again, bca-u1's alias has the same address" wait_for 10 resolves bca-u1 web.boundary.dev "$WEB4"
+assert_eq "and connects" "hello from the nginx target" \
+    "$(as bca-u1 curl -s --max-time 10 "http://web.boundary.dev:$WEB_PORT/")"
 
 # --- stop ----------------------------------------------------------------------------------------------
 agent_stop
