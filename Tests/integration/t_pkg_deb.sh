@@ -105,7 +105,8 @@ kill -TERM $pid
 wait $pid
 assert_eq "SIGTERM: exit 0" 0 "$?"
 check "ExecStopPost" ip netns exec $ns "$EXEC" "$UNIT" stop-post
-check_fails "systemd would remove the RuntimeDirectory" test -e /run/$PKG
+check "the RuntimeDirectory is kept (RuntimeDirectoryPreserve): the status journal outlives a restart" \
+    test -f /run/$PKG/status-journal
 assert_eq "the namespace is as before" "$before" "$(snapshot_host $ns)"
 
 # --- an admin's edit survives a reinstall (conffile) ---------------------------------------------
