@@ -21,7 +21,6 @@ mkdir -p "$STAGE/DEBIAN"
 DESTDIR=$STAGE PREFIX=/usr SYSCONFDIR=/etc UNITDIR=/lib/systemd/system BIN=$BIN CLI_DOCS=$CLI_DOCS \
     ZSHDIR=/usr/share/zsh/vendor-completions DOCDIR=/usr/share/doc/$NAME MAN_SUFFIX=.gz \
     packaging/install.sh files >/dev/null
-strip --strip-unneeded "$STAGE"/usr/bin/* "$STAGE"/usr/libexec/$NAME/* 2>/dev/null || true
 
 # Depends: the package owning each shared library the binaries load (>= the version built against).
 depends=()
