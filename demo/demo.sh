@@ -123,12 +123,17 @@ ip netns list | grep -qw "$NS" && { echo "demo: namespace $NS exists (another de
 # Under /run, not /tmp: the unit's PrivateTmp=yes would hide /tmp from the agent.
 DIR=$(mktemp -d "/run/$NS.XXXXXX")
 chmod 755 "$DIR"
+# The unit's PrivateTmp and ProtectHome hide /tmp, /root and /home, where this checkout may live:
+# the unit gets a copy of the agent's binaries under /run, as an installed package would have them.
+LIBEXEC=$DIR/libexec
+mkdir -p "$LIBEXEC"
+cp "$BIN/boundary-agent-helper" "$BIN/boundary-agent-dns" "$BIN/boundary-agent-proxy" "$LIBEXEC/"
 
 # The unit's ExecStart/ExecStopPost, run by packaging/unit-exec with the unit's sandbox (systemd is
 # not PID 1 here): the binaries and the config file are this build's; the demo's files live in
 # $DIR instead of /run, /var/lib and /var/log (what a drop-in would say).
 unit_args() {
-    echo "--replace /usr/libexec/boundary-client-agent=$BIN --replace /etc/boundary/boundary-client-agent.hcl=$DIR/agent.hcl"
+    echo "--replace /usr/libexec/boundary-client-agent=$LIBEXEC --replace /etc/boundary/boundary-client-agent.hcl=$DIR/agent.hcl"
     echo "--set RuntimeDirectory= --set StateDirectory= --set ReadWritePaths= --set ReadWritePaths=/etc/resolv.conf"
     echo "--set ReadWritePaths=$DIR"
 }
@@ -250,7 +255,7 @@ chmod 644 "$DIR/agent.hcl"
 socat -u UNIX-RECV:"$DIR/notify.sock" OPEN:"$DIR/notify.log",creat,append &
 socat_pid=$!
 wait_until 30 test -S "$DIR/notify.sock"
-printf '   %s#%s packaging/unit-exec --replace /usr/libexec/boundary-client-agent=%s \\\n' "$D" "$N" "$BIN"
+printf '   %s#%s packaging/unit-exec --replace /usr/libexec/boundary-client-agent=%s \\\n' "$D" "$N" "$LIBEXEC"
 printf '       --replace /etc/boundary/boundary-client-agent.hcl=%s/agent.hcl [...] boundary-client-agent.service start\n' "$DIR"
 t0=$(date +%s%N)
 NOTIFY_SOCKET=$DIR/notify.sock ip netns exec "$NS" "$ROOT/packaging/unit-exec" $(unit_args) "$UNIT" start \

@@ -22,6 +22,11 @@ pkg_setup() {
     PKG_DIR=$(mktemp -d /run/bca-$TEST_NAME.XXXXXX)
     on_exit "rm -rf '$PKG_DIR'"
     chmod 755 "$PKG_DIR"
+    # The unit's PrivateTmp and ProtectHome hide /tmp, /root and /home, where a checkout (and so
+    # $BCA_BIN) may live: give the unit a copy under /run, as an installed package would have.
+    mkdir -p "$PKG_DIR/libexec"
+    cp "$BCA_BIN/boundary-agent-helper" "$BCA_BIN/boundary-agent-dns" "$BCA_BIN/boundary-agent-proxy" \
+        "$PKG_DIR/libexec/" || fatal "copying the agent's binaries"
     netns_create "$ns" "nameserver 127.0.0.2
 search corp.example"
     in_ns "$ns" dnsmasq --no-resolv --no-hosts --listen-address=127.0.0.2 --bind-interfaces --port=53 \
@@ -45,7 +50,7 @@ HCL
 pkg_unit_args() {
     echo "--set RuntimeDirectory= --set StateDirectory= --set ReadWritePaths= --set ReadWritePaths=/etc/resolv.conf"
     echo "--set ReadWritePaths=$PKG_DIR"
-    echo "--replace /usr/libexec/boundary-client-agent=$BCA_BIN"
+    echo "--replace /usr/libexec/boundary-client-agent=$PKG_DIR/libexec"
     echo "--replace /etc/boundary/boundary-client-agent.hcl=$PKG_CONFIG"
 }
 
