@@ -41,6 +41,8 @@ let package = Package(
         .target(name: "CPrivSep"),
 
         // --- Shared libraries.
+        // The product's version (checked against ./VERSION by a unit test); no dependencies.
+        .target(name: "AgentVersion"),
         // Foundation-free JSON value, parser and encoder (helper state file, controller API, local API).
         .target(name: "JSON"),
         // Syscall wrappers, fd passing, spawn, privilege drop, seccomp profiles, peer credentials, sock_diag.
@@ -72,7 +74,7 @@ let package = Package(
             name: "Broker",
             dependencies: [
                 "BoundaryAPI", "BoundaryWire", "AgentAPI", "AgentIPC", "AgentConfig", "AgentCore", "PrivSep", "JSON",
-                "DNSCodec", nioCore, nioPosix, nioHTTP1, logging,
+                "DNSCodec", "AgentVersion", nioCore, nioPosix, nioHTTP1, logging,
             ]),
 
         // The Boundary-compatible dev controller and worker (demo and tests only; not part of the agent).
@@ -85,7 +87,8 @@ let package = Package(
 
         // --- Processes.
         .executableTarget(
-            name: "privileged-helper", dependencies: ["PrivSep", "AgentIPC", "AgentConfig", "JSON", "CNftables"]),
+            name: "privileged-helper",
+            dependencies: ["PrivSep", "AgentIPC", "AgentConfig", "AgentVersion", "JSON", "CNftables"]),
         .executableTarget(
             name: "dns-worker",
             dependencies: ["DNSService", "AgentCore", "AgentIPC", "AgentConfig", "PrivSep", nioCore, nioPosix, logging]),
@@ -96,8 +99,8 @@ let package = Package(
         .target(
             name: "AgentCLI",
             dependencies: [
-                "AgentAPI", "AgentConfig", "JSON", "BoundaryWire", "BoundaryAPI", "CPrivSep", argumentParser, nioCore,
-                nioPosix, logging,
+                "AgentAPI", "AgentConfig", "AgentVersion", "JSON", "BoundaryWire", "BoundaryAPI", "CPrivSep",
+                argumentParser, nioCore, nioPosix, logging,
             ]),
         .executableTarget(name: "cli", dependencies: ["AgentCLI"]),
         .executableTarget(name: "dev-controller", dependencies: ["DevController", argumentParser, logging]),
@@ -147,7 +150,9 @@ let package = Package(
             dependencies: ["DevController", "BoundaryAPI", "BoundaryWire", "JSON", nioCore, nioPosix, nioSSL]),
         .testTarget(
             name: "CLITests",
-            dependencies: ["AgentCLI", "AgentAPI", "AgentConfig", "BoundaryWire", "JSON", argumentParser]),
+            dependencies: [
+                "AgentCLI", "AgentAPI", "AgentConfig", "AgentVersion", "BoundaryWire", "JSON", argumentParser,
+            ]),
         .testTarget(
             name: "BrokerTests",
             dependencies: [
