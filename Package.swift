@@ -51,6 +51,9 @@ let package = Package(
         .target(name: "AgentIPC", dependencies: ["PrivSep", "AgentConfig"]),
         // The HCL configuration file: parser, model with defaults, validation (`file:line:col: message`).
         .target(name: "AgentConfig"),
+        // What the helper changes on the host, as data and text (state file records, resolv.conf text,
+        // the nftables ruleset); pure, no syscalls. The helper does the I/O; the CLI reads resolv.conf.
+        .target(name: "HostState", dependencies: ["AgentConfig", "JSON"]),
         // Shared worker plumbing: logging bootstrap, NIO glue around PrivSep.
         .target(name: "AgentCore", dependencies: ["PrivSep", "AgentIPC", "AgentConfig", nioCore, nioPosix, logging]),
         // DNS wire codec (RFC 1035, 3596, 6891) on ByteBuffer; A/AAAA data are AgentConfig's address types.
@@ -88,7 +91,7 @@ let package = Package(
         // --- Processes.
         .executableTarget(
             name: "privileged-helper",
-            dependencies: ["PrivSep", "AgentIPC", "AgentConfig", "AgentVersion", "JSON", "CNftables"]),
+            dependencies: ["PrivSep", "AgentIPC", "AgentConfig", "AgentVersion", "HostState", "JSON", "CNftables"]),
         .executableTarget(
             name: "dns-worker",
             dependencies: ["DNSService", "AgentCore", "AgentIPC", "AgentConfig", "PrivSep", nioCore, nioPosix, logging]),
@@ -135,7 +138,8 @@ let package = Package(
         .testTarget(
             name: "AgentCoreTests", dependencies: ["AgentCore", "AgentIPC", "AgentConfig", "PrivSep", logging]),
         .testTarget(
-            name: "HelperTests", dependencies: ["privileged-helper", "AgentIPC", "AgentConfig", "PrivSep", "JSON"]),
+            name: "HelperTests",
+            dependencies: ["privileged-helper", "AgentIPC", "AgentConfig", "HostState", "PrivSep", "JSON"]),
         .testTarget(name: "DNSCodecTests", dependencies: ["DNSCodec", "AgentConfig", nioCore]),
         .testTarget(
             name: "DNSServiceTests",

@@ -1,6 +1,7 @@
 import AgentConfig
 import AgentIPC
 import Glibc
+import HostState
 import PrivSep
 
 /// Points the system resolver at the DNS worker and back (after Tailscale's OSConfigurator):

@@ -1,6 +1,7 @@
 import AgentConfig
 import AgentIPC
 import Glibc
+import HostState
 import JSON
 import PrivSep
 
@@ -100,7 +101,7 @@ final class Supervisor {
             RuntimePaths.statusJournal(apiSocketPath: c.apiSocketPath), O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW,
             mode: 0o600)
         try changes.installFirewall(
-            Firewall.Rules(
+            FirewallRules(
                 v4Prefix: "\(c.v4Prefix)", v4DNS: "\(c.dnsListenV4)", proxyPort4: listeners.proxyPort4,
                 v6Prefix: "\(c.v6Prefix)", v6DNS: "\(c.dnsListenV6)", proxyPort6: listeners.proxyPort6))
         log.info(

@@ -1,5 +1,6 @@
 import AgentConfig
 import Glibc
+import HostState
 import PrivSep
 import XCTest
 
