@@ -102,8 +102,8 @@ let package = Package(
         .target(
             name: "AgentCLI",
             dependencies: [
-                "AgentAPI", "AgentConfig", "AgentVersion", "JSON", "BoundaryWire", "BoundaryAPI", "CPrivSep",
-                argumentParser, nioCore, nioPosix, logging,
+                "AgentAPI", "AgentConfig", "AgentVersion", "HostState", "JSON", "BoundaryWire", "BoundaryAPI",
+                "CPrivSep", argumentParser, nioCore, nioPosix, logging,
             ]),
         .executableTarget(name: "cli", dependencies: ["AgentCLI"]),
         .executableTarget(name: "dev-controller", dependencies: ["DevController", argumentParser, logging]),

@@ -148,7 +148,8 @@ struct HelperAdapter: HelperPort {
                         return HelperState(
                             paused: json["paused"]?.boolValue ?? false,
                             resolverOverwritten: json["resolverOverwritten"]?.boolValue ?? false,
-                            reportedErrors: HelperAdapter.reportedErrors(json["events"]))
+                            reportedErrors: HelperAdapter.reportedErrors(json["events"]),
+                            warnings: json["warnings"]?.arrayValue?.compactMap(\.stringValue) ?? [])
                     }
                 })
         }

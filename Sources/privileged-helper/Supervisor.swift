@@ -42,6 +42,8 @@ final class Supervisor {
     /// A peer-link end made for a worker that was not running yet (its bootstrap takes it).
     var pendingPeer: [WorkerRole: Int32] = [:]
     var events: [JSONValue] = []
+    /// Shown in every user's `status` (e.g. a resolv.conf rebuilt at start); already logged.
+    var warnings: [String] = []
     var serving = false
     var startupDeadline = 0.0
     var stopping = false
@@ -341,8 +343,13 @@ final class Supervisor {
         }
     }
 
-    func event(_ text: String) {
-        log.info(text)
+    func warn(_ text: String) {
+        warnings.append(text)
+        event(text, logged: true)
+    }
+
+    func event(_ text: String, logged: Bool = false) {
+        if !logged { log.info(text) }
         events.insert(["time": .string(LogTimestamp.now()), "message": .string(text)], at: 0)
         if events.count > Supervisor.maxEvents { events.removeLast() }
     }
