@@ -1,3 +1,4 @@
+import AgentAPI
 import AgentConfig
 import AgentCore
 import AgentIPC
@@ -53,8 +54,12 @@ public final class BrokerService: ProxyWorkerService {
                     worker.aliasQueried(uid: uid, alias: alias)
                 case .resolveRequest(let requestID, let uid, let name):
                     worker.resolveRequest(requestID: requestID, uid: uid, name: name)
-                case .counters:
-                    break
+                case .counters(let c):
+                    worker.dnsCounters(
+                        DNSStatus(
+                            queries: c.queries, aliasAnswers: c.aliasAnswers, forwarded: c.forwarded,
+                            cacheHits: c.cacheHits, serverFailures: c.serverFailures,
+                            upstreamFailures: c.failuresByUpstream))
                 }
             }
             worker.dnsWorkerConnected(PeerLinkDNSPort(link: link))
