@@ -41,6 +41,8 @@ let package = Package(
         .target(name: "CPrivSep"),
 
         // --- Shared libraries.
+        // The product's version (checked against ./VERSION by a unit test); no dependencies.
+        .target(name: "AgentVersion"),
         // Foundation-free JSON value, parser and encoder (helper state file, controller API, local API).
         .target(name: "JSON"),
         // Syscall wrappers, fd passing, spawn, privilege drop, seccomp profiles, peer credentials, sock_diag.
@@ -49,6 +51,9 @@ let package = Package(
         .target(name: "AgentIPC", dependencies: ["PrivSep", "AgentConfig"]),
         // The HCL configuration file: parser, model with defaults, validation (`file:line:col: message`).
         .target(name: "AgentConfig"),
+        // What the helper changes on the host, as data and text (state file records, resolv.conf text,
+        // the nftables ruleset); pure, no syscalls. The helper does the I/O; the CLI reads resolv.conf.
+        .target(name: "HostState", dependencies: ["AgentConfig", "JSON"]),
         // Shared worker plumbing: logging bootstrap, NIO glue around PrivSep.
         .target(name: "AgentCore", dependencies: ["PrivSep", "AgentIPC", "AgentConfig", nioCore, nioPosix, logging]),
         // DNS wire codec (RFC 1035, 3596, 6891) on ByteBuffer; A/AAAA data are AgentConfig's address types.
@@ -72,7 +77,7 @@ let package = Package(
             name: "Broker",
             dependencies: [
                 "BoundaryAPI", "BoundaryWire", "AgentAPI", "AgentIPC", "AgentConfig", "AgentCore", "PrivSep", "JSON",
-                "DNSCodec", nioCore, nioPosix, nioHTTP1, logging,
+                "DNSCodec", "AgentVersion", nioCore, nioPosix, nioHTTP1, logging,
             ]),
 
         // The Boundary-compatible dev controller and worker (demo and tests only; not part of the agent).
@@ -85,7 +90,8 @@ let package = Package(
 
         // --- Processes.
         .executableTarget(
-            name: "privileged-helper", dependencies: ["PrivSep", "AgentIPC", "AgentConfig", "JSON", "CNftables"]),
+            name: "privileged-helper",
+            dependencies: ["PrivSep", "AgentIPC", "AgentConfig", "AgentVersion", "HostState", "JSON", "CNftables"]),
         .executableTarget(
             name: "dns-worker",
             dependencies: ["DNSService", "AgentCore", "AgentIPC", "AgentConfig", "PrivSep", nioCore, nioPosix, logging]),
@@ -96,8 +102,8 @@ let package = Package(
         .target(
             name: "AgentCLI",
             dependencies: [
-                "AgentAPI", "AgentConfig", "JSON", "BoundaryWire", "BoundaryAPI", "CPrivSep", argumentParser, nioCore,
-                nioPosix, logging,
+                "AgentAPI", "AgentConfig", "AgentVersion", "HostState", "JSON", "BoundaryWire", "BoundaryAPI",
+                "CPrivSep", argumentParser, nioCore, nioPosix, logging,
             ]),
         .executableTarget(name: "cli", dependencies: ["AgentCLI"]),
         .executableTarget(name: "dev-controller", dependencies: ["DevController", argumentParser, logging]),
@@ -132,7 +138,8 @@ let package = Package(
         .testTarget(
             name: "AgentCoreTests", dependencies: ["AgentCore", "AgentIPC", "AgentConfig", "PrivSep", logging]),
         .testTarget(
-            name: "HelperTests", dependencies: ["privileged-helper", "AgentIPC", "AgentConfig", "PrivSep", "JSON"]),
+            name: "HelperTests",
+            dependencies: ["privileged-helper", "AgentIPC", "AgentConfig", "HostState", "PrivSep", "JSON"]),
         .testTarget(name: "DNSCodecTests", dependencies: ["DNSCodec", "AgentConfig", nioCore]),
         .testTarget(
             name: "DNSServiceTests",
@@ -147,7 +154,9 @@ let package = Package(
             dependencies: ["DevController", "BoundaryAPI", "BoundaryWire", "JSON", nioCore, nioPosix, nioSSL]),
         .testTarget(
             name: "CLITests",
-            dependencies: ["AgentCLI", "AgentAPI", "AgentConfig", "BoundaryWire", "JSON", argumentParser]),
+            dependencies: [
+                "AgentCLI", "AgentAPI", "AgentConfig", "AgentVersion", "BoundaryWire", "JSON", argumentParser,
+            ]),
         .testTarget(
             name: "BrokerTests",
             dependencies: [

@@ -41,9 +41,10 @@
 #   ]
 #override_upstream_dns_servers = []
 
-# [restart] What the helper changed on the system, so a crashed run can be undone; removed on a
-# clean stop.
-#state_file = "/run/boundary-client-agent/state.json"
+# [restart] What the helper changed on the system (the resolv.conf backup included), so a crashed
+# run can be undone; removed on a clean stop. Keep it on disk, not in /run: a crash followed by a
+# reboot must still be undone at the next start.
+#state_file = "/var/lib/boundary-client-agent/state.json"
 
 # [restart] Alias addresses and the IPv4 DNS address (the first host, 100.64.0.1) come from here.
 # An IPv4 network from /8 to /16, no host bits set, not overlapping 0/8, 127/8 or 224/3.

@@ -40,13 +40,11 @@ render_unit() {
         systemd/$NAME.service
 }
 
-# The configuration as installed: the sample with every key at its default, except the state file,
-# which moves from /run to /var/lib: it holds the resolv.conf backup, and a crash followed by a
-# reboot (which empties /run) must still be undone by the next start (docs/security.md).
+# The configuration as installed: the sample, every key at its default. The state file's default is
+# on disk (/var/lib): it holds the resolv.conf backup, and a crash followed by a reboot (which
+# empties /run) must still be undone by the next start (docs/security.md).
 render_config() {
-    sed -e 's|^#state_file = "/run/boundary-client-agent/state.json"$|# Installed: on disk, not in /run, so that a crash followed by a reboot can still be undone\
-# (the state file holds the resolv.conf backup).\
-state_file = "/var/lib/boundary-client-agent/state.json"|' config/$NAME.hcl
+    cat config/$NAME.hcl
 }
 
 # Every file `files` installs, relative to DESTDIR (uninstall removes exactly these).

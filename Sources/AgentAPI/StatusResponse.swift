@@ -19,10 +19,13 @@ public enum PauseScope: String, Sendable, Equatable {
 ///  "auth_token_expiry":"2026-12-02T10:00:00Z","version":"0.1.0","status":"running",
 ///  "errors":["2026-11-25T10:00:00Z: …"],"warnings":[],
 ///  "uid":1001,"user_id":"u_1234567890","pause_scope":"user","pause_reason":"paused by uid 1001",
-///  "alias_count":3,"alias_listing":"ok","session_count":1,"events":["…"]}
+///  "alias_count":3,"alias_listing":"ok","session_count":1,"events":["…"],
+///  "dns":{"queries":120,"alias_answers":14,"forwarded":80,"cache_hits":26,"server_failures":1,
+///         "upstream_failures":{"127.0.0.2:53":3}}}
 /// ```
 /// `boundary_addr`, `auth_token_id` and `user_id` are left out when the caller has no token;
-/// `auth_token_expiry` is then null. `errors`, `warnings` and `events` are newest first.
+/// `auth_token_expiry` is then null. `errors`, `warnings` and `events` are newest first. `dns` (the
+/// DNS worker's counters, the same for every caller) is left out until the DNS worker reported.
 public struct StatusResponse: Sendable, Equatable {
     public var boundaryAddr: String?
     public var authTokenID: String?
@@ -50,12 +53,14 @@ public struct StatusResponse: Sendable, Equatable {
     public var sessionCount: Int?
     /// Notices for the caller, newest first (e.g. a session with brokered credentials was established).
     public var events: [String]
+    /// The DNS worker's counters (machine-wide); nil until it reported.
+    public var dns: DNSStatus?
 
     public init(
         boundaryAddr: String? = nil, authTokenID: String? = nil, authTokenExpiry: String? = nil, version: String,
         status: AgentStatus, errors: [String] = [], warnings: [String] = [], uid: UInt32? = nil,
         userID: String? = nil, pauseScope: PauseScope? = nil, pauseReason: String? = nil, aliasCount: Int? = nil,
-        aliasListing: String? = nil, sessionCount: Int? = nil, events: [String] = []
+        aliasListing: String? = nil, sessionCount: Int? = nil, events: [String] = [], dns: DNSStatus? = nil
     ) {
         self.boundaryAddr = boundaryAddr
         self.authTokenID = authTokenID
@@ -72,6 +77,7 @@ public struct StatusResponse: Sendable, Equatable {
         self.aliasListing = aliasListing
         self.sessionCount = sessionCount
         self.events = events
+        self.dns = dns
     }
 
     public var json: JSONValue {
@@ -92,6 +98,7 @@ public struct StatusResponse: Sendable, Equatable {
         if let uid { o["uid"] = .int(Int64(uid)) }
         if let aliasCount { o["alias_count"] = .int(Int64(aliasCount)) }
         if let sessionCount { o["session_count"] = .int(Int64(sessionCount)) }
+        if let dns { o["dns"] = dns.json }
         return .object(o)
     }
 
@@ -126,5 +133,6 @@ public struct StatusResponse: Sendable, Equatable {
         aliasListing = try r.optionalString("alias_listing")
         sessionCount = try r.optionalInt("session_count").flatMap { Int(exactly: $0) }
         events = try r.strings("events")
+        dns = try r.optionalObject("dns").map(DNSStatus.init(json:))
     }
 }

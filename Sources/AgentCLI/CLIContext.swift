@@ -1,5 +1,6 @@
 import AgentAPI
 import AgentConfig
+import AgentVersion
 import BoundaryWire
 
 #if canImport(Glibc)
@@ -115,7 +116,7 @@ public struct CLIContext {
         -> AgentClient
     {
         AgentClient(
-            choice: try endpointChoice(globals), userAgent: "boundary-agent/\(CLIVersion.current)",
+            choice: try endpointChoice(globals), userAgent: "boundary-agent/\(AgentVersion.semver)",
             timeoutSeconds: timeoutSeconds)
     }
 
@@ -123,9 +124,4 @@ public struct CLIContext {
     func describeUser(_ uid: UInt32) -> String {
         userName(uid).map { "\($0) (uid \(uid))" } ?? "uid \(uid)"
     }
-}
-
-/// The version this CLI reports (`boundary-agent version`, the User-Agent header).
-public enum CLIVersion {
-    public static let current = "0.1.0"
 }

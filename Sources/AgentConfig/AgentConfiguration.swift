@@ -23,8 +23,10 @@ public struct AgentConfiguration: Sendable, Equatable {
     /// `override_upstream_dns_servers`: forward non-alias queries here, in order, instead of to the
     /// servers the system had. Empty: use the system's.
     public var overrideUpstreamDNSServers: [UpstreamServer] = []
-    /// `state_file`: what the helper changed and must revert; removed on a clean stop.
-    public var stateFile: String = "/run/boundary-client-agent/state.json"
+    /// `state_file`: what the helper changed and must revert; removed on a clean stop. On disk, not
+    /// in /run: it holds the resolv.conf backup, and a crash followed by a reboot (which empties
+    /// /run) must still be undone at the next start.
+    public var stateFile: String = "/var/lib/boundary-client-agent/state.json"
     /// `v4_prefix`: alias addresses and the IPv4 DNS listen address come from here (/8 to /16).
     public var v4Prefix: IPv4Prefix = IPv4Prefix(constant: IPv4Address(100, 64, 0, 0), length: 10)
     /// `v6_prefix`: alias addresses and the IPv6 DNS listen address come from here (inside

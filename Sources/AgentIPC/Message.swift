@@ -98,7 +98,8 @@ public enum MessageKind: UInt16, Sendable, CaseIterable, CustomStringConvertible
         case .resolveResult: return 8 + 4 + 4 + IPCLimits.maxName + 1 + 4 + 16
         case .aliasQueried: return 4 + 4 + IPCLimits.maxName
         case .resolveRequest: return 8 + 4 + 4 + IPCLimits.maxName
-        case .counters: return 4 + DNSCounters.fieldCount * 8
+        case .counters:
+            return 4 + DNSCounters.fieldCount * 8 + 4 + IPCLimits.maxUpstreams * (4 + IPCLimits.maxUpstreamLabel + 8)
         }
     }
 
@@ -190,6 +191,8 @@ public enum IPCLimits {
     /// ConfigLoader.maximumFileSize.
     public static let maxConfigText = 1 << 20
     public static let maxUpstreams = 32
+    /// An upstream's `ip:port` label ("[ffff:…:ffff]:65535" is 47 bytes).
+    public static let maxUpstreamLabel = 64
     public static let maxResultText = 64 * 1024
     public static let maxReason = 1024
     public static let maxErrorText = 4096

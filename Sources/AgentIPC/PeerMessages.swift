@@ -17,9 +17,9 @@ public struct AliasEntry: Sendable, Equatable {
 /// The uid that means "the query could not be tied to one user" (answer from the union of views).
 public let unknownUID = UInt32.max
 
-/// What the DNS worker counts, for `status` (the scalar counters of `DNSService.DNSCounters`,
-/// per-upstream failures summed). Sent whole, every few seconds when something changed; the broker
-/// keeps the latest.
+/// What the DNS worker counts, for `status` (the scalar counters of `DNSService.DNSCounters`, and
+/// the failures of each upstream). Sent whole, every few seconds when something changed; the
+/// broker keeps the latest.
 public struct DNSCounters: Sendable, Equatable {
     public var queries: UInt64 = 0
     public var aliasAnswers: UInt64 = 0
@@ -38,6 +38,9 @@ public struct DNSCounters: Sendable, Equatable {
     /// Gauges: answers cached and client TCP connections now.
     public var cacheEntries: UInt64 = 0
     public var tcpConnections: UInt64 = 0
+    /// Failed attempts per upstream (`ip:port`, `[v6]:port`): at most `IPCLimits.maxUpstreams`
+    /// entries, labels at most `IPCLimits.maxUpstreamLabel` bytes.
+    public var failuresByUpstream: [String: UInt64] = [:]
 
     public init() {}
 
@@ -167,6 +170,14 @@ public enum DNSToBroker: IPCMessage, Equatable {
         case .counters(let c):
             w.u32(UInt32(DNSCounters.fieldCount))
             for v in c.fields { w.u64(v) }
+            // The sender keeps within the limits (`DNSCounters.init(_:)` in DNSService); sorted, so equal
+            // counters encode equally.
+            let upstreams = c.failuresByUpstream.sorted { $0.key < $1.key }
+            w.u32(UInt32(upstreams.count))
+            for (label, failures) in upstreams {
+                w.string(label)
+                w.u64(failures)
+            }
             return Frame(kind: .counters, payload: w.bytes)
         }
     }
@@ -188,7 +199,16 @@ public enum DNSToBroker: IPCMessage, Equatable {
                 }
                 var f: [UInt64] = []
                 for _ in 0..<DNSCounters.fieldCount { f.append(try r.u64("counter")) }
-                return .counters(DNSCounters(fields: f))
+                var counters = DNSCounters(fields: f)
+                let n = try r.count("upstreams", maxCount: IPCLimits.maxUpstreams, minimumElementSize: 12)
+                for _ in 0..<n {
+                    let label = try r.string("upstream", maxLength: IPCLimits.maxUpstreamLabel)
+                    guard counters.failuresByUpstream[label] == nil else {
+                        throw IPCError.invalidField(r.kind, field: "upstream \(label) repeated")
+                    }
+                    counters.failuresByUpstream[label] = try r.u64("failures")
+                }
+                return .counters(counters)
             default:
                 throw IPCError.unexpectedKind(r.kind, Self.direction)
             }

@@ -1,7 +1,7 @@
 /// Paths the helper and the workers derive the same way from the configuration.
 public enum RuntimePaths {
     /// The empty, root-owned directory the DNS worker chroots into: `empty` beside the state file
-    /// (default /run/boundary-client-agent/empty). The helper creates it.
+    /// (default /var/lib/boundary-client-agent/empty). The helper creates it.
     public static func emptyDirectory(stateFile: String) -> String {
         directory(of: stateFile) + "/empty"
     }

@@ -23,7 +23,7 @@ extension BrokerCore {
             uid: uid, userID: token?.userID, pauseScope: scope,
             pauseReason: agentPause ?? (user?.paused == true ? "paused by uid \(uid)" : nil),
             aliasCount: token == nil ? nil : pushedViews[uid]?.count ?? 0, aliasListing: listing,
-            sessionCount: sessionCount, events: events[uid] ?? [])
+            sessionCount: sessionCount, events: events[uid] ?? [], dns: dnsCounters)
     }
 
     /// `GET /v1/sessions`: the caller's own live sessions, with their brokered credentials.

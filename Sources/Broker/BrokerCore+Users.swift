@@ -319,5 +319,9 @@ extension BrokerCore {
                 "another program overwrote the system resolver configuration: names may not reach the agent")
         }
         resolverOverwritten = state.resolverOverwritten
+        for warning in state.warnings
+        where !statusLog.entries.contains(where: { $0.level == .warning && $0.text == StatusLog.clip(warning) }) {
+            addStatus(.warning, warning)
+        }
     }
 }

@@ -68,6 +68,8 @@ where Controller.Grant == DataPlane.Grant {
     var tickTask: RepeatedTask?
     var helperPoll: Scheduled<Void>?
     var resolverOverwritten = false
+    /// The DNS worker's latest counters (`status`); nil until the current DNS worker reported.
+    var dnsCounters: DNSStatus?
     var shuttingDown = false
     /// Cancels under way, so shutdown waits for them (bounded) instead of cutting them off.
     var cancelsInFlight: [UInt64: EventLoopFuture<Void>] = [:]
@@ -121,6 +123,7 @@ where Controller.Grant == DataPlane.Grant {
     public func dnsWorkerConnected(_ port: DNSWorkerPort) {
         loop.preconditionInEventLoop()
         dns = port
+        dnsCounters = nil
         port.flushCache()
         for uid in users.keys { pushView(uid: uid, force: true) }
         pushFallbackUsers()

@@ -122,6 +122,9 @@ public struct HelperState: Sendable, Equatable {
     /// Errors the workers reported to the helper (`reportError`), oldest first: how a restarted
     /// broker gets back the status errors of the run before it.
     public var reportedErrors: [ReportedError]
+    /// Warnings of the helper's own for every user's status (e.g. it rebuilt a resolv.conf whose
+    /// backup a crash and a reboot had lost).
+    public var warnings: [String]
 
     public struct ReportedError: Sendable, Equatable {
         /// Seconds since the epoch.
@@ -134,10 +137,13 @@ public struct HelperState: Sendable, Equatable {
         }
     }
 
-    public init(paused: Bool, resolverOverwritten: Bool, reportedErrors: [ReportedError] = []) {
+    public init(
+        paused: Bool, resolverOverwritten: Bool, reportedErrors: [ReportedError] = [], warnings: [String] = []
+    ) {
         self.paused = paused
         self.resolverOverwritten = resolverOverwritten
         self.reportedErrors = reportedErrors
+        self.warnings = warnings
     }
 }
 

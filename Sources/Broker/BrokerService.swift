@@ -1,6 +1,8 @@
+import AgentAPI
 import AgentConfig
 import AgentCore
 import AgentIPC
+import AgentVersion
 import JSON
 import Logging
 import NIOCore
@@ -9,9 +11,6 @@ import NIOCore
 /// passed listeners, the helper and DNS worker links mapped onto it. `Sources/proxy-worker/Bootstrap.swift`
 /// calls `BrokerService.prepare` before the sandbox and `BrokerService.start` after it.
 public final class BrokerService: ProxyWorkerService {
-    /// Shown in status and in the User-Agent (`Boundary-client-agent/<version>`).
-    public static let version = "0.1.0"
-
     public let worker: ProxyWorker
     let logger: Logger
 
@@ -31,13 +30,13 @@ public final class BrokerService: ProxyWorkerService {
     /// After the sandbox: builds the broker and serves `context.proxySockets`.
     public static func start(_ context: WorkerContext, _ prepared: ProxyWorker.Prepared) throws -> BrokerService {
         let worker = try ProxyWorker(
-            prepared: prepared, configuration: context.config, version: version, group: context.group,
+            prepared: prepared, configuration: context.config, version: AgentVersion.semver, group: context.group,
             helper: HelperAdapter(client: context.helper, loop: context.group.next()), logger: context.logger)
         let s = context.proxySockets
         try worker.start(
             ProxyWorker.Listeners(proxyV4: s.proxy4, proxyV6: s.proxy6, apiUnix: s.apiUnix, apiTCP: s.apiTCP)
         ).wait()
-        context.logger.info("serving", metadata: ["version": "\(version)"])
+        context.logger.info("serving", metadata: ["version": "\(AgentVersion.semver)"])
         return BrokerService(worker: worker, logger: context.logger)
     }
 
@@ -55,8 +54,12 @@ public final class BrokerService: ProxyWorkerService {
                     worker.aliasQueried(uid: uid, alias: alias)
                 case .resolveRequest(let requestID, let uid, let name):
                     worker.resolveRequest(requestID: requestID, uid: uid, name: name)
-                case .counters:
-                    break
+                case .counters(let c):
+                    worker.dnsCounters(
+                        DNSStatus(
+                            queries: c.queries, aliasAnswers: c.aliasAnswers, forwarded: c.forwarded,
+                            cacheHits: c.cacheHits, serverFailures: c.serverFailures,
+                            upstreamFailures: c.failuresByUpstream))
                 }
             }
             worker.dnsWorkerConnected(PeerLinkDNSPort(link: link))
@@ -150,7 +153,8 @@ struct HelperAdapter: HelperPort {
                         return HelperState(
                             paused: json["paused"]?.boolValue ?? false,
                             resolverOverwritten: json["resolverOverwritten"]?.boolValue ?? false,
-                            reportedErrors: HelperAdapter.reportedErrors(json["events"]))
+                            reportedErrors: HelperAdapter.reportedErrors(json["events"]),
+                            warnings: json["warnings"]?.arrayValue?.compactMap(\.stringValue) ?? [])
                     }
                 })
         }

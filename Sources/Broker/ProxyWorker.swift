@@ -1,3 +1,4 @@
+import AgentAPI
 import AgentConfig
 import BoundaryAPI
 import Logging
@@ -151,6 +152,12 @@ public final class ProxyWorker: Sendable {
     public func resolveRequest(requestID: UInt64, uid: UInt32, name: String) {
         let core = self.core
         core.loop.execute { core.resolveRequest(requestID: requestID, uid: uid, name: name) }
+    }
+
+    /// The DNS worker's counters, kept for `status`.
+    public func dnsCounters(_ counters: DNSStatus) {
+        let core = self.core
+        core.loop.execute { core.dnsCounters = counters }
     }
 
     /// The agent starts paused (operational state): no helper call back.

@@ -33,7 +33,8 @@ public struct DNSCounters: Sendable, Equatable {
 
 extension AgentIPC.DNSCounters {
     /// The counters as the dns → broker link carries them: the scalar counters, failures of every
-    /// upstream summed.
+    /// upstream summed, and per upstream (the most failed `IPCLimits.maxUpstreams`: a reload may
+    /// have replaced the upstreams several times).
     public init(_ counters: DNSService.DNSCounters) {
         self.init()
         queries = counters.queries
@@ -48,6 +49,9 @@ extension AgentIPC.DNSCounters {
         fallbackRequests = counters.fallbackRequests
         mismatchedAnswers = counters.mismatchedAnswers
         upstreamFailures = counters.upstreamFailures.values.reduce(0, &+)
+        let worst = counters.upstreamFailures.filter { $0.key.utf8.count <= IPCLimits.maxUpstreamLabel }
+            .sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(IPCLimits.maxUpstreams)
+        failuresByUpstream = Dictionary(uniqueKeysWithValues: worst.map { ($0.key, $0.value) })
         cacheEntries = UInt64(max(0, counters.cacheEntries))
         tcpConnections = UInt64(max(0, counters.tcpConnections))
     }

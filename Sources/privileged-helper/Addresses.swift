@@ -1,5 +1,6 @@
 import CPrivSep
 import Glibc
+import HostState
 import PrivSep
 
 /// The DNS listen addresses and the AnyIP local routes, over rtnetlink (CPrivSep's RTM_NEWADDR /
@@ -12,7 +13,8 @@ enum Addresses {
         let index = try interfaceIndex(interface)
         if cps_rtnl_addr(1, family, address, Int32(prefixLength), index) == 0 { return true }
         if errno == EEXIST { return false }
-        throw PrivSepError.syscall("RTM_NEWADDR \(text(family, address))/\(prefixLength) dev \(interface)", errno)
+        throw PrivSepError.syscall(
+            "RTM_NEWADDR \(SystemChange.addressText(address))/\(prefixLength) dev \(interface)", errno)
     }
 
     /// Removes an address we added; one already gone (or its interface) is fine.
@@ -20,7 +22,8 @@ enum Addresses {
         guard let index = try? interfaceIndex(interface) else { return }
         if cps_rtnl_addr(0, family, address, Int32(prefixLength), index) == 0 { return }
         if [EADDRNOTAVAIL, ENODEV, ENOENT, ESRCH].contains(errno) { return }
-        throw PrivSepError.syscall("RTM_DELADDR \(text(family, address))/\(prefixLength) dev \(interface)", errno)
+        throw PrivSepError.syscall(
+            "RTM_DELADDR \(SystemChange.addressText(address))/\(prefixLength) dev \(interface)", errno)
     }
 
     /// `ip route add local PREFIX dev IF` (table local): every address in the prefix becomes local,
@@ -29,23 +32,21 @@ enum Addresses {
         let index = try interfaceIndex(interface)
         if cps_rtnl_local_route(1, family, prefix, Int32(prefixLength), index) == 0 { return true }
         if errno == EEXIST { return false }
-        throw PrivSepError.syscall("RTM_NEWROUTE local \(text(family, prefix))/\(prefixLength) dev \(interface)", errno)
+        throw PrivSepError.syscall(
+            "RTM_NEWROUTE local \(SystemChange.addressText(prefix))/\(prefixLength) dev \(interface)", errno)
     }
 
     static func removeLocalRoute(family: Int32, _ prefix: [UInt8], prefixLength: Int, interface: String) throws {
         guard let index = try? interfaceIndex(interface) else { return }
         if cps_rtnl_local_route(0, family, prefix, Int32(prefixLength), index) == 0 { return }
         if [ESRCH, ENOENT, ENODEV].contains(errno) { return }
-        throw PrivSepError.syscall("RTM_DELROUTE local \(text(family, prefix))/\(prefixLength) dev \(interface)", errno)
+        throw PrivSepError.syscall(
+            "RTM_DELROUTE local \(SystemChange.addressText(prefix))/\(prefixLength) dev \(interface)", errno)
     }
 
     static func interfaceIndex(_ name: String) throws -> Int32 {
         let index = if_nametoindex(name)
         guard index != 0 else { throw PrivSepError.syscall("if_nametoindex \(name)", ENODEV) }
         return Int32(index)
-    }
-
-    static func text(_ family: Int32, _ bytes: [UInt8]) -> String {
-        SocketEndpoint(addressBytes: bytes, port: 0)?.addressText ?? "?"
     }
 }

@@ -46,12 +46,13 @@ enum Commands {
             let signalFD = try Posix.signalFD([SIGTERM, SIGINT, SIGHUP, SIGCHLD])
             log.fd = try HelperLog.open(config.logFile)
             _ = try StateFile.lock(config.stateFile)
-            try recover(config.stateFile, log: log)
+            let notices = try recover(config, log: log)
             let state = StateFile(path: config.stateFile)
             try state.save()
             let supervisor = Supervisor(
                 configPath: options.configPath, config: config, configText: text, log: log, state: state,
                 seccompLog: options.seccompLog, signalFD: signalFD)
+            for notice in notices { supervisor.warn(notice) }
             do {
                 try supervisor.setUp()
             } catch {
@@ -70,19 +71,19 @@ enum Commands {
     /// twice. A configuration that no longer parses still names no other state file than the
     /// default, so a broken file does not block the cleanup.
     static func cleanup(_ options: HelperOptions) -> Int32 {
-        var stateFile = AgentConfiguration().stateFile
+        var config = AgentConfiguration()
         do {
-            stateFile = try loadConfig(options.configPath).0.stateFile
+            config = try loadConfig(options.configPath).0
         } catch {
-            printError("\(error)\n(using the default state file \(stateFile))")
+            printError("\(error)\n(using the default state file \(config.stateFile))")
         }
         guard geteuid() == 0 else {
             printError("\(HelperError.notRoot)")
             return 1
         }
         do {
-            _ = try StateFile.lock(stateFile)
-            try recover(stateFile, log: HelperLog())
+            _ = try StateFile.lock(config.stateFile)
+            _ = try recover(config, log: HelperLog())
             return 0
         } catch {
             printError("\(error)")
@@ -90,15 +91,29 @@ enum Commands {
         }
     }
 
-    /// Reverts what a previous run recorded (the caller holds the state lock, so that run is gone).
-    static func recover(_ path: String, log: HelperLog) throws {
-        guard let old = try StateFile.load(path) else { return }
-        log.info("undoing \(old.changes.count) change(s) left by an earlier run (pid \(old.pid))")
-        var changes = HostChanges(state: old, log: log)
-        guard changes.revertAll() else {
-            throw HelperError.stateFile(path, "some changes could not be undone")
+    /// Reverts what a previous run recorded (the caller holds the state lock, so that run is gone),
+    /// then rebuilds a resolv.conf of ours that nothing accounted for. Returns what to tell `status`.
+    static func recover(_ config: AgentConfiguration, log: HelperLog) throws -> [String] {
+        if let old = try StateFile.load(config.stateFile) {
+            log.info("undoing \(old.changes.count) change(s) left by an earlier run (pid \(old.pid))")
+            var changes = HostChanges(state: old, log: log)
+            guard changes.revertAll() else {
+                throw HelperError.stateFile(config.stateFile, "some changes could not be undone")
+            }
+            try old.remove()
         }
-        try old.remove()
+        // Still ours after that: the backup is gone (state_file in /run, a crash, then a reboot) or was
+        // never made. Its nameservers are a dead agent's: taking them as upstreams would leave none.
+        let ours: [IPAddress] = [.v4(config.dnsListenV4), .v6(config.dnsListenV6)]
+        guard let servers = try ResolvConf(path: config.resolvConfPath).rebuildOrphan(excluding: ours) else {
+            return []
+        }
+        let notice =
+            "\(config.resolvConfPath) still pointed at an agent that is gone and its backup was lost "
+            + "(state_file \(config.stateFile) did not survive?); rebuilt it with the nameservers it recorded: "
+            + (servers.isEmpty ? "none (the resolver's default)" : servers.joined(separator: " "))
+        log.warning(notice)
+        return [notice]
     }
 
     static func printError(_ text: String) {

@@ -1,9 +1,9 @@
 import AgentConfig
 
-/// The command line: `boundary-agent-helper [-config PATH] [-validate] [-seccomp-log]` and
-/// `boundary-agent-helper cleanup [-config PATH]`. Usage errors exit 2.
+/// The command line: `boundary-agent-helper [-config PATH] [-validate] [-seccomp-log]`,
+/// `boundary-agent-helper cleanup [-config PATH]` and `-version`. Usage errors exit 2.
 struct HelperOptions {
-    enum Command { case run, validate, cleanup }
+    enum Command { case run, validate, cleanup, version }
 
     var command = Command.run
     var configPath = AgentConfiguration.defaultPath
@@ -12,6 +12,7 @@ struct HelperOptions {
     static let usage = """
         usage: boundary-agent-helper [-config PATH] [-validate] [-seccomp-log]
                boundary-agent-helper cleanup [-config PATH]
+               boundary-agent-helper -version
         """
 
     init(_ arguments: [String]) throws {
@@ -27,6 +28,8 @@ struct HelperOptions {
                 configPath = path
             case _ where argument.hasPrefix("-config=") || argument.hasPrefix("--config="):
                 configPath = String(argument.split(separator: "=", maxSplits: 1)[1])
+            case "-version" where command == .run, "--version" where command == .run:
+                command = .version
             case "-validate" where command == .run, "--validate" where command == .run:
                 command = .validate
             // Debug only: the workers log blocked syscalls instead of dying (not for production).

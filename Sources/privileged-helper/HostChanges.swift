@@ -1,5 +1,6 @@
 import AgentConfig
 import Glibc
+import HostState
 import PrivSep
 
 /// Changes to the host, each written to the state file before it is made, and their undoing in
@@ -14,7 +15,7 @@ struct HostChanges {
             family: family, address: address, prefixLength: prefixLength, interface: interface)
         try state.record(change)
         if try !Addresses.addAddress(family: family, address, prefixLength: prefixLength, interface: interface) {
-            log.warning("\(Addresses.text(family, address)) was already on \(interface); leaving it there on stop")
+            log.warning("\(SystemChange.addressText(address)) was already on \(interface); leaving it there on stop")
             try state.forget(change)
         }
     }
@@ -24,13 +25,13 @@ struct HostChanges {
             family: family, prefix: prefix, prefixLength: prefixLength, interface: interface)
         try state.record(change)
         if try !Addresses.addLocalRoute(family: family, prefix, prefixLength: prefixLength, interface: interface) {
-            log.warning("local route \(Addresses.text(family, prefix))/\(prefixLength) already existed; leaving it")
+            log.warning("local route \(SystemChange.addressText(prefix))/\(prefixLength) already existed; leaving it")
             try state.forget(change)
         }
     }
 
-    mutating func installFirewall(_ rules: Firewall.Rules) throws {
-        try state.record(.firewall(table: Firewall.table))
+    mutating func installFirewall(_ rules: FirewallRules) throws {
+        try state.record(.firewall(table: FirewallRules.table))
         try Firewall.install(rules)
     }
 

@@ -1,6 +1,7 @@
 import AgentConfig
 import AgentIPC
 import Glibc
+import HostState
 import PrivSep
 
 /// Points the system resolver at the DNS worker and back (after Tailscale's OSConfigurator):
@@ -66,29 +67,30 @@ struct SystemFiles: ResolvFiles {
     func unlink(_ path: String) throws { try Posix.unlinkIfPresent(path) }
 }
 
-/// `resolv.conf` mode: our file names the DNS worker's addresses and carries a marker line; the
-/// original (file, symlink, or nothing) is restored only while our marker is still there.
+/// `resolv.conf` mode (the text is `HostState.ResolvConfText`): our file names the DNS worker's
+/// addresses and carries a marker line; the original (file, symlink, or nothing) is restored only
+/// while our marker is still there.
 struct ResolvConf: ResolverConfigurator {
-    static let marker = "# boundary-client-agent: managed while the agent runs; the original comes back when it stops"
-
     let path: String
     var files: any ResolvFiles = SystemFiles()
 
     var tempPath: String { RuntimePaths.directory(of: path) + "/.resolv.conf.boundary-agent" }
 
+    /// The file's text; nil when it is absent or not UTF-8.
+    func text() throws -> String? {
+        guard try files.lstat(path) != nil else { return nil }
+        return String(validating: try files.read(path), as: UTF8.self)
+    }
+
     func baseUpstreams() throws -> [IPAddress] {
-        guard try files.lstat(path) != nil, let text = String(validating: try files.read(path), as: UTF8.self) else {
-            return []
-        }
-        return ResolvConf.lines(text).compactMap { fields in
-            guard fields.count >= 2, fields[0] == "nameserver" else { return nil }
-            // A scoped address (fe80::1%eth0) cannot be an upstream of a worker without that link.
-            return IPAddress(fields[1])
-        }
+        // A scoped address (fe80::1%eth0) cannot be an upstream of a worker without that link.
+        ResolvConfText.nameservers(in: try text() ?? "").compactMap { IPAddress($0) }
     }
 
     func backup() throws -> ResolverBackup {
         guard let st = try files.lstat(path) else { return ResolverBackup(path: path, original: .absent) }
+        // Our own file is never "the original": it names a dead agent (see `rebuildOrphan`).
+        guard !isOurs() else { throw HelperError.resolver("\(path) is already ours; not backing it up") }
         switch st.st_mode & S_IFMT {
         case S_IFLNK:
             guard let target = try files.readlink(path) else { throw HelperError.resolver("\(path): unreadable link") }
@@ -101,21 +103,13 @@ struct ResolvConf: ResolverConfigurator {
     }
 
     func apply(nameservers: [IPAddress]) throws {
-        // Keep what the resolver needs besides nameservers: search domains, options.
-        var kept: [String] = []
-        if try files.lstat(path) != nil, let text = String(validating: try files.read(path), as: UTF8.self) {
-            kept = ResolvConf.lines(text).filter { ["search", "domain", "options", "sortlist"].contains($0[0]) }
-                .map { $0.joined(separator: " ") }
-        }
-        let text = ([ResolvConf.marker] + nameservers.map { "nameserver \($0)" } + kept).joined(separator: "\n") + "\n"
+        let text = ResolvConfText.ours(nameservers: nameservers, original: try text() ?? "")
         try replace(Array(text.utf8), mode: 0o644)
     }
 
     func isOurs() -> Bool {
-        guard let bytes = try? files.read(path), let text = String(validating: bytes, as: UTF8.self) else {
-            return false
-        }
-        return text.split(separator: "\n").contains { $0 == ResolvConf.marker }
+        guard let text = try? text() else { return false }
+        return ResolvConfText.isOurs(text)
     }
 
     func revert(_ backup: ResolverBackup) throws -> Bool {
@@ -133,6 +127,17 @@ struct ResolvConf: ResolverConfigurator {
         return true
     }
 
+    /// A file of ours that no state file accounts for (its backup is lost: `state_file` in /run, a
+    /// crash, a reboot) names an agent that is gone. Replace it with the nameservers it recorded
+    /// (never `ours`), keeping its search domains and options. Returns those nameservers, or nil
+    /// when the file is not ours.
+    func rebuildOrphan(excluding ours: [IPAddress]) throws -> [String]? {
+        guard let text = try text(), ResolvConfText.isOurs(text) else { return nil }
+        let rebuilt = ResolvConfText.rebuilt(fromOurs: text, excluding: ours)
+        try replace(Array(rebuilt.text.utf8), mode: 0o644)
+        return rebuilt.nameservers
+    }
+
     /// Atomic replace (temp file + rename), or in place when `path` is a mount point or rename
     /// says EBUSY/EXDEV (a bind mount we did not detect).
     func replace(_ bytes: [UInt8], mode: UInt32) throws {
@@ -144,15 +149,6 @@ struct ResolvConf: ResolverConfigurator {
         } catch let error as PrivSepError where error.errno == EBUSY || error.errno == EXDEV {
             try? files.unlink(tempPath)
             try files.rewriteInPlace(path, bytes)
-        }
-    }
-
-    /// Non-comment lines split into fields.
-    static func lines(_ text: String) -> [[String]] {
-        text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).compactMap { line in
-            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-            guard let first = fields.first, !first.hasPrefix("#"), !first.hasPrefix(";") else { return nil }
-            return fields
         }
     }
 }

@@ -60,6 +60,7 @@ extension Supervisor {
             "upstreams": .array(upstreams.map { .string("\($0)") }),
             "changes": .array(changes.state.changes.map(\.json)),
             "workers": .object(workerInfo), "events": .array(events),
+            "warnings": .array(warnings.map { .string($0) }),
         ]
         reply(id, true, JSONWriter().string(json))
     }

@@ -1,6 +1,7 @@
 import AgentConfig
 import AgentIPC
 import Glibc
+import HostState
 import JSON
 import PrivSep
 
@@ -13,6 +14,9 @@ final class Supervisor {
     static let stableAfter = 60.0
     static let startupTimeout = 30.0
     static let stopTimeout = 3.0
+    /// After SIGKILL, how long a worker may take to be reaped. One still there is left behind (the
+    /// kill failed: no CAP_KILL, say) so that the stop ends and the host is reverted anyway.
+    static let killGrace = 2.0
     static let resolverCheckInterval = 5.0
     static let maxEvents = 100
     /// Requests are small; anything longer than the largest request plus a header is refused.
@@ -41,10 +45,13 @@ final class Supervisor {
     /// A peer-link end made for a worker that was not running yet (its bootstrap takes it).
     var pendingPeer: [WorkerRole: Int32] = [:]
     var events: [JSONValue] = []
+    /// Shown in every user's `status` (e.g. a resolv.conf rebuilt at start); already logged.
+    var warnings: [String] = []
     var serving = false
     var startupDeadline = 0.0
     var stopping = false
     var stopDeadline: Double? = nil
+    var abandonDeadline: Double? = nil
     var exitCode: Int32 = 0
     var nextResolverCheck = 0.0
     var overwriteReported = false
@@ -100,7 +107,7 @@ final class Supervisor {
             RuntimePaths.statusJournal(apiSocketPath: c.apiSocketPath), O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW,
             mode: 0o600)
         try changes.installFirewall(
-            Firewall.Rules(
+            FirewallRules(
                 v4Prefix: "\(c.v4Prefix)", v4DNS: "\(c.dnsListenV4)", proxyPort4: listeners.proxyPort4,
                 v6Prefix: "\(c.v6Prefix)", v6DNS: "\(c.dnsListenV6)", proxyPort6: listeners.proxyPort6))
         log.info(
@@ -112,12 +119,13 @@ final class Supervisor {
 
     /// After a failed `setUp`: no worker left, everything recorded undone.
     func abandonStart() {
-        for w in workers.values {
-            try? Posix.kill(w.pid, SIGKILL)
-            var status: Int32 = 0
-            _ = waitpid(w.pid, &status, 0)
+        for w in workers.values { kill(w) }
+        let deadline = Posix.monotonicSeconds() + Supervisor.killGrace
+        while !workers.isEmpty && Posix.monotonicSeconds() < deadline {
+            while let (pid, _) = (try? Posix.reap()) ?? nil { workers = workers.filter { $0.value.pid != pid } }
+            if !workers.isEmpty { usleep(20_000) }
         }
-        workers = [:]
+        abandonWorkers()
         finish()
     }
 
@@ -149,6 +157,7 @@ final class Supervisor {
         var next = Posix.monotonicSeconds() + 1
         for t in restartAt.values { next = min(next, t) }
         if let stopDeadline { next = min(next, stopDeadline) }
+        if let abandonDeadline { next = min(next, abandonDeadline) }
         return next
     }
 
@@ -179,11 +188,12 @@ final class Supervisor {
         if let deadline = stopDeadline, now >= deadline {
             for w in workers.values where !w.killed {
                 log.warning("the \(w.role) worker did not stop in time; killing it")
-                w.killed = true
-                try? Posix.kill(w.pid, SIGKILL)
+                kill(w)
             }
             stopDeadline = nil
+            abandonDeadline = now + Supervisor.killGrace
         }
+        if let deadline = abandonDeadline, now >= deadline { abandonWorkers() }
         if !serving && !stopping && now >= startupDeadline {
             log.error("the workers did not become ready within \(Int(Supervisor.startupTimeout)) s")
             exitCode = 1
@@ -273,10 +283,33 @@ final class Supervisor {
         guard let w = workers[role], !w.killed else { return }
         log.error("killing the \(role) worker (pid \(w.pid)): \(error)")
         event("\(role) worker killed: \(error)")
-        w.killed = true
-        try? Posix.kill(w.pid, SIGKILL)
+        kill(w)
         Posix.closeQuietly(w.control)
         w.control = -1
+    }
+
+    /// SIGKILL; a failure (EPERM without CAP_KILL) is logged, and the stop's deadlines bound the wait.
+    func kill(_ w: WorkerHandle) {
+        w.killed = true
+        do {
+            try Posix.kill(w.pid, SIGKILL)
+        } catch {
+            log.error("cannot kill the \(w.role) worker (pid \(w.pid)): \(error)")
+        }
+    }
+
+    /// Stops waiting for workers that survived SIGKILL: the stop goes on (the host is reverted) and
+    /// ends with exit status 1.
+    func abandonWorkers() {
+        abandonDeadline = nil
+        for w in workers.values {
+            log.error(
+                "the \(w.role) worker (pid \(w.pid)) could not be stopped; leaving it behind (it may still hold "
+                    + "its sockets: kill it as root)")
+            if w.control >= 0 { Posix.closeQuietly(w.control) }
+            exitCode = 1
+        }
+        workers = [:]
     }
 
     func reap() {
@@ -340,8 +373,13 @@ final class Supervisor {
         }
     }
 
-    func event(_ text: String) {
-        log.info(text)
+    func warn(_ text: String) {
+        warnings.append(text)
+        event(text, logged: true)
+    }
+
+    func event(_ text: String, logged: Bool = false) {
+        if !logged { log.info(text) }
         events.insert(["time": .string(LogTimestamp.now()), "message": .string(text)], at: 0)
         if events.count > Supervisor.maxEvents { events.removeLast() }
     }

@@ -40,7 +40,7 @@ final class SampleConfigTests: XCTestCase {
         XCTAssertFalse(c.logToStdout)
         XCTAssertEqual(c.operationalStateFile, "/var/lib/boundary-client-agent/operational-state.json")
         XCTAssertEqual(c.overrideUpstreamDNSServers, [])
-        XCTAssertEqual(c.stateFile, "/run/boundary-client-agent/state.json")
+        XCTAssertEqual(c.stateFile, "/var/lib/boundary-client-agent/state.json")
         XCTAssertEqual(c.v4Prefix.description, "100.64.0.0/10")
         XCTAssertEqual(c.v6Prefix.description, "fd5b:c1a6:e7a0::/64")
         XCTAssertEqual(c.apiListenPort, 9300)

@@ -197,6 +197,27 @@ final class MalformedFrameTests: XCTestCase {
         expect(.invalidField(.counters, field: "fieldCount")) {
             try DNSToBroker(frame: Frame(kind: .counters, payload: [0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]))
         }
+        // Per-upstream failures: too many, a label too long, one label twice, cut short.
+        let scalars: [UInt8] = [0, 0, 0, 14] + [UInt8](repeating: 0, count: 14 * 8)
+        func upstream(_ label: String) -> [UInt8] {
+            [0, 0, 0, UInt8(label.utf8.count)] + Array(label.utf8) + [0, 0, 0, 0, 0, 0, 0, 1]
+        }
+        let many = (0...IPCLimits.maxUpstreams).flatMap { upstream("10.0.0.\($0):53") }
+        expect(.invalidField(.counters, field: "upstreams count 33")) {
+            try DNSToBroker(frame: Frame(kind: .counters, payload: scalars + [0, 0, 0, 33] + many))
+        }
+        expect(.invalidField(.counters, field: "upstream length 65")) {
+            try DNSToBroker(
+                frame: Frame(
+                    kind: .counters, payload: scalars + [0, 0, 0, 1] + upstream(String(repeating: "a", count: 65))))
+        }
+        expect(.invalidField(.counters, field: "upstream 10.0.0.1:53 repeated")) {
+            try DNSToBroker(
+                frame: Frame(
+                    kind: .counters,
+                    payload: scalars + [0, 0, 0, 2] + upstream("10.0.0.1:53") + upstream("10.0.0.1:53")))
+        }
+        XCTAssertThrowsError(try DNSToBroker(frame: Frame(kind: .counters, payload: scalars)), "no upstream count")
     }
 
     func testEveryDirectionKnowsItsKinds() {

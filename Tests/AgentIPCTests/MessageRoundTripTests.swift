@@ -111,10 +111,16 @@ final class MessageRoundTripTests: XCTestCase {
         var counters = DNSCounters()
         counters.queries = 12
         counters.tcpConnections = UInt64.max
+        var failing = counters
+        failing.failuresByUpstream = ["127.0.0.2:53": 3, "[fd00::53]:5353": 0]
+        var most = DNSCounters()
+        for i in 0..<IPCLimits.maxUpstreams {
+            most.failuresByUpstream["[fd00:ffff:ffff:ffff:ffff:ffff:ffff:\(i)]:65535"] = UInt64.max - UInt64(i)
+        }
         let toBroker: [DNSToBroker] = [
             .aliasQueried(uid: unknownUID, alias: "db.corp"),
             .resolveRequest(requestID: 1 << 40, uid: 1002, name: "x.corp"),
-            .counters(counters),
+            .counters(counters), .counters(failing), .counters(most),
         ]
         for m in toBroker { _ = try roundTrip(m) }
     }

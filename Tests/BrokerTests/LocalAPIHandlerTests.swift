@@ -222,6 +222,24 @@ final class LocalAPIHandlerTests: XCTestCase {
         _ = try core.shutdown(timeout: .zero).wait()
     }
 
+    /// The helper's own warnings (a resolv.conf it rebuilt at start) reach every user's status once.
+    func testHelperWarningsAreShownOnce() throws {
+        let loop = EmbeddedEventLoop()
+        loops.append(loop)
+        let core = makeCore(on: loop)
+        helper.state = HelperState(paused: false, resolverOverwritten: false, warnings: ["resolv.conf rebuilt"])
+        core.start()
+        loop.run()
+        core.helperState(helper.state, first: false)
+        for uid: UInt32 in [1001, 1002] {
+            let (api, _) = try makeChannel(uid: uid, core: core)
+            let status = try StatusResponse(json: XCTUnwrap(try exchange(api, request("GET", "/v1/status"))[0].json))
+            XCTAssertEqual(status.warnings.count, 1, "\(status.warnings)")
+            XCTAssertTrue(status.warnings.first?.hasSuffix(": resolv.conf rebuilt") == true, "\(status.warnings)")
+        }
+        _ = try core.shutdown(timeout: .zero).wait()
+    }
+
     func testExplainWithoutAToken() throws {
         let (channel, _) = try makeChannel(uid: 1001)
         let r = try exchange(channel, request("GET", "/v1/explain?name=SSH.boundary.dev."))

@@ -51,6 +51,42 @@ final class RenderingTests: XCTestCase {
         XCTAssertFalse(userText.contains("Address"))
     }
 
+    /// The DNS block: present when the answer has `dns`, upstream failures one per line, sorted.
+    func testStatusWithDNSCounters() throws {
+        let json = try JSONValue(
+            parsing: #"""
+                {"version":"0.1.0","status":"running","errors":[],"warnings":[],"events":[],"auth_token_expiry":null,
+                 "dns":{"queries":120,"alias_answers":14,"forwarded":80,"cache_hits":26,"server_failures":1,
+                        "upstream_failures":{"[fd00::53]:53":2,"127.0.0.2:53":3}}}
+                """#)
+        let status = try StatusResponse(json: json)
+        XCTAssertEqual(status.dns?.upstreamFailures, ["127.0.0.2:53": 3, "[fd00::53]:53": 2])
+        XCTAssertEqual(status.json, json, "the body round-trips")
+        let text = StatusTable.render(status, now: now, userName: { _ in nil })
+        XCTAssertTrue(
+            text.contains(
+                """
+                  DNS (this host, since the DNS worker started):
+                    Queries:             120
+                    Alias answers:       14
+                    Forwarded:           80
+                    Cache hits:          26
+                    Server failures:     1
+                    Upstream failures:   127.0.0.2:53: 3
+                                         [fd00::53]:53: 2
+
+                """), text)
+        let none = StatusResponse(version: "0.1.0", status: .running, dns: DNSStatus(queries: 1))
+        XCTAssertTrue(
+            StatusTable.render(none, now: now, userName: { _ in nil }).contains("Upstream failures:   none\n"))
+        XCTAssertFalse(
+            StatusTable.render(StatusResponse(version: "0.1.0", status: .running), now: now, userName: { _ in nil })
+                .contains("DNS"))
+        for bad in [#"{"dns":{"queries":-1}}"#, #"{"dns":{"upstream_failures":{"a":"x"}}}"#, #"{"dns":[]}"#] {
+            XCTAssertThrowsError(try StatusResponse(json: try JSONValue(parsing: bad)), bad)
+        }
+    }
+
     func testSessionsWithEveryCredentialShape() throws {
         let json = try JSONValue(
             parsing: """

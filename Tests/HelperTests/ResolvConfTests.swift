@@ -1,5 +1,6 @@
 import AgentConfig
 import Glibc
+import HostState
 import PrivSep
 import XCTest
 
@@ -65,8 +66,8 @@ final class ResolvConfTests: XCTestCase {
         XCTAssertTrue(r.isOurs())
         XCTAssertEqual(
             try read(path),
-            "\(ResolvConf.marker)\nnameserver 100.64.0.1\nnameserver fd5b:c1a6:e7a0::1\nsearch corp.example\noptions edns0 ndots:2\n"
-        )
+            "\(ResolvConfText.marker)\n# boundary-client-agent: nameservers before the agent: 192.0.2.53 fd00::53\n"
+                + "nameserver 100.64.0.1\nnameserver fd5b:c1a6:e7a0::1\nsearch corp.example\noptions edns0 ndots:2\n")
         XCTAssertTrue(try r.revert(backup))
         XCTAssertEqual(try read(path), original, "byte-identical")
         XCTAssertEqual(try Posix.lstat(path)!.st_mode & 0o7777, 0o640, "mode restored")
@@ -131,5 +132,41 @@ final class ResolvConfTests: XCTestCase {
         XCTAssertTrue(r.isOurs())
         XCTAssertTrue(try r.revert(backup))
         XCTAssertNil(try Posix.lstat(path))
+    }
+
+    /// A file of ours is never taken as the original: after a lost backup it names a dead agent.
+    func testOurOwnFileIsNeverBackedUp() throws {
+        let path = dir + "/resolv.conf"
+        try write(path, original)
+        let r = ResolvConf(path: path)
+        try r.apply(nameservers: ours)
+        XCTAssertThrowsError(try r.backup())
+    }
+
+    /// The state file (and its backup) is gone, the file is still ours: rebuilt from the nameservers
+    /// it recorded, ours left out, search and options kept, no marker.
+    func testAnOrphanedFileOfOursIsRebuilt() throws {
+        let path = dir + "/resolv.conf"
+        try write(path, original)
+        let r = ResolvConf(path: path)
+        XCTAssertNil(try r.rebuildOrphan(excluding: ours), "not ours: nothing to do")
+        XCTAssertEqual(try read(path), original)
+        try r.apply(nameservers: ours)
+        XCTAssertEqual(try r.rebuildOrphan(excluding: ours), ["192.0.2.53", "fd00::53"])
+        XCTAssertEqual(
+            try read(path),
+            "\(ResolvConfText.rebuiltNote)\nnameserver 192.0.2.53\nnameserver fd00::53\nsearch corp.example\n"
+                + "options edns0 ndots:2\n")
+        XCTAssertFalse(r.isOurs())
+        XCTAssertEqual(
+            try r.baseUpstreams(),
+            [.v4(IPv4Address(192, 0, 2, 53)), .v6(IPv6Address(high: 0xfd00_0000_0000_0000, low: 0x53))])
+        XCTAssertNil(try r.rebuildOrphan(excluding: ours), "twice is a no-op")
+
+        // A file of ours from before the agent recorded the nameservers: none are known.
+        try write(path, "\(ResolvConfText.marker)\nnameserver 100.64.0.1\nsearch corp.example\n")
+        XCTAssertEqual(try r.rebuildOrphan(excluding: ours), [])
+        XCTAssertEqual(try read(path), "\(ResolvConfText.rebuiltNote)\nsearch corp.example\n")
+        XCTAssertEqual(try r.baseUpstreams(), [])
     }
 }

@@ -1,4 +1,5 @@
 import Glibc
+import HostState
 import PrivSep
 import XCTest
 

@@ -1,6 +1,7 @@
 import AgentConfig
 import AgentIPC
 import Glibc
+import HostState
 import JSON
 import PrivSep
 import XCTest
@@ -61,7 +62,7 @@ final class SupervisorRequestTests: XCTestCase {
     func testPauseResumeCycle() throws {
         let s = try makeSupervisor()
         s.applyResolver()
-        XCTAssertTrue(try resolv().contains(ResolvConf.marker))
+        XCTAssertTrue(try resolv().contains(ResolvConfText.marker))
         XCTAssertEqual(s.upstreams, [UpstreamServer(address: .v4(IPv4Address(192, 0, 2, 53)))])
 
         s.pause(id: 7, reason: "alice asked")

@@ -49,6 +49,7 @@ version=$(tr -d ' \n' <"$BCA_ROOT/VERSION")
 assert_eq "the package version is ./VERSION" "$version" "$(dpkg-deb -f "$deb" Version)"
 cli_version=$("$BCA_BIN/boundary-agent" version -format json 2>/dev/null | jq -r .cli_version)
 assert_eq "boundary-agent reports the same version" "$version" "$cli_version"
+assert_eq "and so does the helper" "boundary-agent-helper $version" "$("$BCA_BIN/boundary-agent-helper" -version)"
 contents=$(dpkg-deb -c "$deb")
 for f in ./usr/bin/boundary-agent ./usr/libexec/$PKG/boundary-agent-helper ./usr/libexec/$PKG/boundary-agent-dns \
     ./usr/libexec/$PKG/boundary-agent-proxy ./usr/sbin/boundary-agent-helper "./lib/systemd/system/$PKG.service" \

@@ -39,7 +39,7 @@ check "the unit names the /usr/local helper" grep -q "^ExecStart=$P/libexec/$NAM
 check "the installed unit passes systemd-analyze verify" systemd-analyze verify --man=no "$UNIT"
 check "the unit is enabled" test -L /etc/systemd/system/multi-user.target.wants/$NAME.service
 check "the installed config is valid (through the sbin symlink)" $P/sbin/boundary-agent-helper -validate
-check "the installed config keeps the state file on disk" grep -q '^state_file = "/var/lib/boundary-client-agent/state.json"' /etc/boundary/$NAME.hcl
+check "the installed config keeps the state file on disk (its default)" grep -q '^#state_file = "/var/lib/boundary-client-agent/state.json"$' /etc/boundary/$NAME.hcl
 check "bash completion installed" test -s $P/share/bash-completion/completions/boundary-agent
 [ -z "$user_before" ] && assert_contains "the workers' user was created" "boundary-client-agent sandboxed workers" \
     "$(getent passwd boundary-agent)"

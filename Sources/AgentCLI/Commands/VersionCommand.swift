@@ -1,4 +1,5 @@
 import AgentAPI
+import AgentVersion
 import ArgumentParser
 import JSON
 
@@ -28,12 +29,12 @@ struct VersionCommand: AgentSubcommand {
         }
         switch globals.format {
         case .json:
-            var object: [String: JSONValue] = ["cli_version": .string(CLIVersion.current)]
+            var object: [String: JSONValue] = ["cli_version": .string(AgentVersion.semver)]
             object["agent_version"] = agentVersion.map { .string($0) } ?? .null
             context.printJSON(.object(object))
         case .table:
             var block = KeyValueBlock(indent: 0)
-            block.add("boundary-agent", CLIVersion.current)
+            block.add("boundary-agent", AgentVersion.semver)
             block.add("Client agent", agentVersion ?? agentProblem ?? "unknown")
             context.standardOutput.write(block.lines().joined(separator: "\n") + "\n")
         }

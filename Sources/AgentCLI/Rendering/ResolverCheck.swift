@@ -1,5 +1,6 @@
 import AgentAPI
 import AgentConfig
+import HostState
 
 #if canImport(Glibc)
     import Glibc
@@ -31,7 +32,7 @@ public enum ResolverCheck {
         guard let text = resolvConf else {
             return .init(check: "resolver", ok: false, detail: "cannot read \(path)")
         }
-        let servers = nameservers(in: text)
+        let servers = ResolvConfText.nameservers(in: text)
         let v4 = configuration.dnsListenV4
         let v6 = configuration.dnsListenV6
         func isAgent(_ server: String) -> Bool {
@@ -57,17 +58,6 @@ public enum ResolverCheck {
         }
         return .init(
             check: "resolver", ok: false, detail: "\(path) does not point at the agent \(v4) (\(found)): \(why)")
-    }
-
-    /// The `nameserver` entries of resolv.conf(5), in order.
-    static func nameservers(in text: String) -> [String] {
-        var servers: [String] = []
-        for line in text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) {
-            let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-            guard words.count >= 2, words[0] == "nameserver" else { continue }
-            servers.append(String(words[1]))
-        }
-        return servers
     }
 
     /// The file's text, or nil when it cannot be read.

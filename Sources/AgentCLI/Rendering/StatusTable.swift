@@ -33,6 +33,7 @@ public enum StatusTable {
         if let sessions = status.sessionCount { block.add("Sessions", "\(sessions)") }
 
         var lines = ["", "Status:"] + block.lines()
+        if let dns = status.dns { lines += dnsLines(dns) }
         if !status.errors.isEmpty {
             lines.append("  Recent errors:")
             lines += status.errors.map { "    " + $0 }
@@ -46,6 +47,19 @@ public enum StatusTable {
             lines += status.events.map { "    " + $0 }
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The DNS worker's counters: totals for the whole host.
+    static func dnsLines(_ dns: DNSStatus) -> [String] {
+        var block = KeyValueBlock(indent: 4)
+        block.add("Queries", "\(dns.queries)")
+        block.add("Alias answers", "\(dns.aliasAnswers)")
+        block.add("Forwarded", "\(dns.forwarded)")
+        block.add("Cache hits", "\(dns.cacheHits)")
+        block.add("Server failures", "\(dns.serverFailures)")
+        let failures = dns.upstreamFailures.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
+        block.add("Upstream failures", failures.isEmpty ? "none" : failures.joined(separator: "\n"))
+        return ["  DNS (this host, since the DNS worker started):"] + block.lines()
     }
 
     static func aliasText(count: Int, listing: String?) -> String {

@@ -1,3 +1,4 @@
+import AgentVersion
 import BoundaryAPI
 import BoundaryWire
 import Logging
@@ -55,7 +56,7 @@ public struct BoundaryControllerLogin: ControllerLogin {
             let http = try HTTPClient(
                 group: group, resolver: GetaddrinfoHostResolver(),
                 configuration: HTTPClientConfiguration(
-                    trust: trust, userAgent: "boundary-agent/\(CLIVersion.current)", requestTimeout: Self.timeout))
+                    trust: trust, userAgent: "boundary-agent/\(AgentVersion.semver)", requestTimeout: Self.timeout))
             let client = try ControllerClient(address: request.address, http: http, logger: logger)
             return try client.authenticate(
                 authMethodID: request.authMethodID, loginName: request.loginName, password: request.password
