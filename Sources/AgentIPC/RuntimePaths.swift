@@ -6,6 +6,13 @@ public enum RuntimePaths {
         directory(of: stateFile) + "/empty"
     }
 
+    /// The broker's status journal: `status-journal` beside the state file (default
+    /// /run/boundary-client-agent/status-journal). The helper opens it and passes the fd; it lives
+    /// in /run so status errors and warnings outlast restarts of the agent but not a reboot.
+    public static func statusJournal(stateFile: String) -> String {
+        directory(of: stateFile) + "/status-journal"
+    }
+
     /// The directory part of `path` ("/" for a file at the root).
     public static func directory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }

@@ -29,6 +29,8 @@ final class Supervisor {
     let seccompLog: Bool
     let signalFD: Int32
     var listeners = Listeners()
+    /// The broker's status journal (`RuntimePaths.statusJournal`), open for the whole run.
+    var statusJournal: Int32 = -1
     var upstreams: [UpstreamServer] = []
     var paused = false
     var directory = ""
@@ -76,6 +78,9 @@ final class Supervisor {
         let empty = RuntimePaths.emptyDirectory(stateFile: c.stateFile)
         try Posix.makeDirectory(empty, mode: 0o755)
         try Posix.chmod(empty, 0o755)
+        // Not a host change: the journal stays after a stop, so the status survives until reboot.
+        statusJournal = try Posix.open(
+            RuntimePaths.statusJournal(stateFile: c.stateFile), O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW, mode: 0o600)
         if let resolver {
             upstreams = try resolver.baseUpstreams().filter { !ours.contains($0) }.map { UpstreamServer(address: $0) }
         }
@@ -206,7 +211,8 @@ final class Supervisor {
         }
         defer { Posix.closeQuietly(peer) }
         let frames = Spawn.bootstrap(
-            role: role, configText: configText, upstreams: upstreams, logFD: log.fd, peerFD: peer, listeners: listeners)
+            role: role, configText: configText, upstreams: upstreams, logFD: log.fd, peerFD: peer,
+            statusJournalFD: statusJournal, listeners: listeners)
         do {
             try Spawn.send(frames, to: handle.control)
         } catch {
@@ -322,6 +328,7 @@ final class Supervisor {
 
     func finish() {
         listeners.closeAll()
+        if statusJournal >= 0 { Posix.closeQuietly(statusJournal) }
         for fd in pendingPeer.values { Posix.closeQuietly(fd) }
         if changes.revertAll() {
             do { try changes.state.remove() } catch { log.error("\(error)") }
@@ -334,7 +341,7 @@ final class Supervisor {
 
     func event(_ text: String) {
         log.info(text)
-        events.insert(["time": .string(HelperLog.timestamp()), "message": .string(text)], at: 0)
+        events.insert(["time": .string(LogTimestamp.now()), "message": .string(text)], at: 0)
         if events.count > Supervisor.maxEvents { events.removeLast() }
     }
 }

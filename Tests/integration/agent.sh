@@ -3,6 +3,8 @@
 #
 #   agent_setup NS              namespace + dnsmasq upstream at 127.0.0.2 answering example.test
 #                               (192.0.2.7) + the boundary-agent user + a config in $AGENT_DIR
+#   agent_config                $AGENT_CONFIG for $AGENT_DIR (agent_setup calls it; tests with their own
+#                               namespace and upstream call it themselves)
 #   agent_start NS [ARGS...]    start the helper in NS; waits until it says "serving"
 #   agent_stop                  SIGTERM; waits for the exit; $AGENT_RC holds the exit code
 #   agent_worker_pid dns|proxy  the worker's pid
@@ -28,6 +30,11 @@ options edns0"
     in_ns "$ns" dnsmasq --no-resolv --no-hosts --listen-address=$AGENT_UPSTREAM --bind-interfaces --port=53 \
         --address=/example.test/192.0.2.7 --pid-file="$AGENT_DIR/dnsmasq.pid" --user=root ||
         fatal "dnsmasq did not start"
+    agent_config
+}
+
+# agent_config: $AGENT_CONFIG, the agent's config with every file under $AGENT_DIR (append keys to it).
+agent_config() {
     AGENT_CONFIG=$AGENT_DIR/agent.hcl
     cat >"$AGENT_CONFIG" <<HCL
 # written by agent.sh for $TEST_NAME

@@ -145,12 +145,13 @@ finish() {
     exit 0
 }
 
-# tmpdir: a private temp dir removed at exit.
+# tmpdir: a private temp dir removed at exit. Called as `d=$(tmpdir)`, i.e. in a subshell, whose
+# on_exit would be lost: the dirs live under one per-test root that the test itself removes.
+_TEST_TMP=$(mktemp -d "/tmp/bca-$TEST_NAME.XXXXXX")
+chmod 755 "$_TEST_TMP" # test users and the worker user reach sockets and files below it
+on_exit "rm -rf '$_TEST_TMP'"
 tmpdir() {
-    local d
-    d=$(mktemp -d "/tmp/bca-$TEST_NAME.XXXXXX")
-    on_exit "rm -rf '$d'"
-    echo "$d"
+    mktemp -d "$_TEST_TMP/d.XXXXXX"
 }
 
 # --- network namespaces ------------------------------------------------------------------------
