@@ -77,3 +77,17 @@ load_average() { cut -d' ' -f1 /proc/loadavg; }
 
 # median VALUES...: the median of numbers (for progress lines; the report computes its own).
 median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+# wait_idle PID...: until the processes use (almost) no CPU for half a second, at most 30 s (the
+# agent authorises a session for every alias its DNS worker answers for the first time; a
+# measurement should not start while that work is still going on).
+wait_idle() {
+    local deadline=$((SECONDS + 30)) t0 t1
+    while [ $SECONDS -lt $deadline ]; do
+        t0=$(cpu_ticks "$@")
+        sleep 0.5
+        t1=$(cpu_ticks "$@")
+        [ $((t1 - t0)) -le 2 ] && return 0
+    done
+    return 1
+}
