@@ -260,7 +260,7 @@ state_file             = "$AGENT_DIR/run/state.json"
 operational_state_file = "$AGENT_DIR/lib/operational-state.json"
 log_file               = "$AGENT_DIR/agent.log"
 api_socket_path        = "$AGENT_DIR/run/agent.sock"
-log_level              = "info"
+log_level              = "${AGENT_LOG_LEVEL:-info}"
 admin_group            = ""
 ${AGENT_EXTRA_HCL:-}
 HCL
