@@ -212,8 +212,20 @@ public struct UserState: Sendable {
         refreshing = nil
         lastRefreshed = now
         nextRefresh = now + interval
-        let before = viewAliases
         let hadFallback = usesFallback
+        // The view before and after, compared over what the listing can change: everything for a
+        // full listing or when the learned names go, only the values a delta touches otherwise (a
+        // refresh every minute of a 100,000-alias view must not build the whole view twice).
+        var touched: Set<String>? = nil
+        if case .delta(let upserts, let removed, _) = listing, !listingForbidden {
+            var values = Set(removed.compactMap { listed[$0]?.value })
+            for alias in upserts {
+                values.insert(alias.value)
+                if let old = listed[alias.id]?.value { values.insert(old) }
+            }
+            touched = values
+        }
+        let before = touched.map { $0.filter(viewContains) } ?? viewAliases
         switch listing {
         case .full(let items, let newToken):
             clearListed()
@@ -230,7 +242,7 @@ public struct UserState: Sendable {
             listingForbidden = false
             learned.removeAll()
         }
-        let after = viewAliases
+        let after = touched.map { $0.filter(viewContains) } ?? viewAliases
         if before != after {
             actions.append(.viewChanged)
             let gone = before.subtracting(after)

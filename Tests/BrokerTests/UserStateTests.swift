@@ -214,6 +214,46 @@ final class UserStateTests: XCTestCase {
         agree("signed out")
     }
 
+    /// A delta is judged by the values it touches only; its actions must be the ones a comparison of
+    /// the whole view before and after would give, over many random deltas (ids moving between
+    /// values, two ids sharing a value, removals of unknown ids, empty deltas).
+    func testDeltaActionsMatchAWholeViewComparison() {
+        var u = UserState(uid: 1001)
+        var (generation, _) = refresh(u.tokenAccepted(token(), at: t0))!
+        _ = u.refreshSucceeded(generation: generation, .full(items: [], listToken: "lt"), at: t0, interval: minute)
+        var rng = SystemRandomNumberGenerator()
+        var now = t0
+        for step in 0..<300 {
+            now = now + minute
+            (generation, _) = refresh(u.tick(at: now))!
+            var upserts: [ListedAlias] = []
+            var removed: [String] = []
+            for _ in 0..<Int.random(in: 0...3, using: &rng) {
+                upserts.append(
+                    .init(
+                        id: "alt_\(Int.random(in: 0..<12, using: &rng))",
+                        value: "v\(Int.random(in: 0..<6, using: &rng)).corp"))
+            }
+            for _ in 0..<Int.random(in: 0...2, using: &rng) {
+                removed.append("alt_\(Int.random(in: 0..<14, using: &rng))")
+            }
+            let before = u.viewAliases
+            let actions = u.refreshSucceeded(
+                generation: generation, .delta(upserts: upserts, removedIDs: removed, listToken: "lt"), at: now,
+                interval: minute)
+            let after = u.viewAliases
+            var expected: [UserState.Action] = []
+            if before != after {
+                expected.append(.viewChanged)
+                let gone = before.subtracting(after)
+                if !gone.isEmpty {
+                    expected.append(.endAliasSessions(gone.sorted(), reason: "the alias is no longer resolvable"))
+                }
+            }
+            XCTAssertEqual(actions, expected, "step \(step): upserts \(upserts) removed \(removed)")
+        }
+    }
+
     func testControllerAddressNormalization() {
         XCTAssertEqual(ControllerAddress.normalize("HTTP://Boundary.Corp:9200/v1/"), "http://boundary.corp:9200")
         XCTAssertEqual(ControllerAddress.normalize(" https://b.corp/prefix/ "), "https://b.corp/prefix")
