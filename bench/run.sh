@@ -10,6 +10,7 @@
 #   BENCH_QUICK=1    one repetition and short runs, for developing the benchmark itself
 #   BENCH_OUT        where results go [bench/results]; BENCH_DATE names the files [today, UTC]
 #   BENCH_SCALE_USERS / BENCH_SCALE_ALIASES   the scale phase's users and aliases per user [10 / 100000]
+#   BENCH_SCALE_SHARED=1   every user has the same aliases (default: distinct ones, a million names)
 #
 # Output: $BENCH_OUT/<date>.json (every measurement, medians, ratios, targets), <date>.md (the
 # table of ratios) and <date>.png (the chart), written by bench/report.py.
@@ -44,6 +45,7 @@ IPERF_SECONDS=${IPERF_SECONDS:-4}
 WRK_SECONDS=${WRK_SECONDS:-4}
 SCALE_USERS=${BENCH_SCALE_USERS:-10}
 SCALE_ALIASES=${BENCH_SCALE_ALIASES:-100000}
+SCALE_SHARED=${BENCH_SCALE_SHARED:-0}
 
 PHASES=("$@")
 [ ${#PHASES[@]} -gt 0 ] || PHASES=(alias forward relay connrate firstconn scale)

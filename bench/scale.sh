@@ -1,5 +1,7 @@
 # Phase 7 (sourced by bench/run.sh): many users with many aliases each.
 #
+# SCALE_SHARED=1: every user has the same aliases (one organisation's), instead of distinct ones.
+#
 # A. Our DNSServer (dns-test-server) with SCALE_USERS views of SCALE_ALIASES distinct names each, next
 #    to one with a single 1,000-name view: the same 1,000 queried names (spread over the bench user's
 #    big view), interleaved; RSS of both.
@@ -56,7 +58,9 @@ phase_scale() {
     t0=$(cpu_ticks "$big")
     local started=$SECONDS
     for ((k = 0; k < SCALE_USERS; k++)); do
-        if [ $k = 0 ]; then scale_view_line "$uid0" 0; else scale_view_line $((900000 + k)) $k; fi >&8
+        local names=$k
+        [ "$SCALE_SHARED" = 1 ] && names=0
+        if [ $k = 0 ]; then scale_view_line "$uid0" 0; else scale_view_line $((900000 + k)) $names; fi >&8
     done
     echo counters >&8
     wait_for 600 grep -q '^counters' "$WORK/scale-big.out" || fatal "the big views never loaded"
@@ -111,10 +115,10 @@ scale_agent() {
     done
     system_user boundary-agent
     {
-        echo '{"max_page_size": 10000, "users": ['
+        echo '{"users": ['
         for ((k = 0; k < SCALE_USERS; k++)); do
             printf '  {"id": "u_scale%05d", "login_name": "scale%d", "password": "password", "targets": ["ttcp_scale%05d"]}%s\n' \
-                $k $k $k "$([ $k = $((SCALE_USERS - 1)) ] && echo || echo ,)"
+                $k $k "$([ "$SCALE_SHARED" = 1 ] && echo 0 || echo $k)" "$([ $k = $((SCALE_USERS - 1)) ] && echo || echo ,)"
         done
         echo '], "targets": ['
         for ((k = 0; k < SCALE_USERS; k++)); do
@@ -122,7 +126,7 @@ scale_agent() {
                 $k $k "$([ $k = $((SCALE_USERS - 1)) ] && echo || echo ,)"
         done
         echo '], "aliases": ['
-        awk -v u="$SCALE_USERS" -v n="$SCALE_ALIASES" 'BEGIN {
+        awk -v u="$([ "$SCALE_SHARED" = 1 ] && echo 1 || echo "$SCALE_USERS")" -v n="$SCALE_ALIASES" 'BEGIN {
             for (k = 0; k < u; k++) for (i = 0; i < n; i++)
                 printf "  {\"value\": \"s%d-%d.scale.test\", \"target\": \"ttcp_scale%05d\"}%s\n", k, i, k, (k == u - 1 && i == n - 1) ? "" : ","
         }'
@@ -131,7 +135,14 @@ scale_agent() {
     local started=$SECONDS
     start_bg controller "$BCA_BIN/boundary-dev-controller" -config "$WORK/controller.json" \
         -api-listen-address $CTL_API -proxy-listen-address $CTL_PROXY -admin-listen-address 127.0.0.1:9203 -log-level error
-    wait_for 300 grep -q '^api:' "$WORK/controller.out" || fatal "the dev controller did not start: $(cat "$WORK/controller.out")"
+    # Up, or gone (then the wait ends at once and the error shows).
+    controller_up() {
+        grep -q '^api:' "$WORK/controller.out" && return 0
+        kill -0 "$(pid_of controller)" 2>/dev/null && return 1
+        return 0
+    }
+    wait_for 300 controller_up && grep -q '^api:' "$WORK/controller.out" ||
+        fatal "the dev controller did not start: $(cat "$WORK/controller.out")"
     say "  dev controller up with $((SCALE_USERS * SCALE_ALIASES)) aliases after $((SECONDS - started)) s"
     AGENT_EXTRA_HCL='alias_refresh_interval = "10s"'
     agent_start
@@ -156,7 +167,8 @@ scale_agent() {
         local k
         for ((k = 0; k < SCALE_USERS; k++)); do
             ip netns exec "$NS" runuser -u "${users[$k]}" -- curl -s --unix-socket "$AGENT_DIR/run/agent.sock" \
-                "http://localhost/v1/explain?name=s$k-$last.scale.test" | grep -q '"resolves":true' || return 1
+                "http://localhost/v1/explain?name=s$([ "$SCALE_SHARED" = 1 ] && echo 0 || echo $k)-$last.scale.test" |
+                grep -q '"resolves":true' || return 1
         done
     }
     if ! wait_for 600 scale_pushed; then
