@@ -1,6 +1,7 @@
 # boundary-client-agent. Run as root on Debian 12:
 #   make demo   - build, then show the agent working in a private network namespace
 #   make test   - build, then run every unit and integration test
+#   make bench  - release build, then the benchmark against unbound, dnsmasq and haproxy (bench/)
 SHELL := /bin/bash
 SWIFT ?= swift
 PREFIX ?= /usr/local
@@ -8,7 +9,7 @@ RELEASE_BIN := .build/release
 DEBUG_BIN := .build/debug
 export SWIFT_BACKTRACE ?= enable=no
 
-.PHONY: all deps build build-debug test unit-test integration-test demo format format-check clean completions man \
+.PHONY: all deps build build-debug test unit-test integration-test demo bench format format-check clean completions man \
 	install uninstall deb
 
 all: build
@@ -57,6 +58,12 @@ uninstall:
 deb: build
 	$(MAKE) completions man CLI_CONFIG=release
 	BIN=$(RELEASE_BIN) CLI_DOCS=$(CLI_DOCS) packaging/build-deb.sh
+
+# The benchmark (docs/benchmarks.md): root, private network namespaces, about 15 minutes on 2 cores.
+# Results in bench/results/<date>.{json,md,png}. `make bench PHASES="alias relay"` runs some phases;
+# BENCH_QUICK=1 makes short runs for working on the benchmark itself.
+bench: build
+	BCA_BIN=$(CURDIR)/$(RELEASE_BIN) bench/run.sh $(PHASES)
 
 # boundary-agent's shell completions (bash, zsh, fish) and man page, generated from its ArgumentParser
 # definitions into $(CLI_DOCS) (packaging installs them from there).

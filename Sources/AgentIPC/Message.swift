@@ -198,6 +198,9 @@ public enum IPCLimits {
     public static let maxErrorText = 4096
     /// A DNS name in text form (RFC 1035 §2.3.4: 253 characters, plus a trailing dot and slack).
     public static let maxName = 255
-    public static let maxViewEntries = 65536
+    /// Aliases in one user's view. Deployments with 100,000 aliases per user exist (the benchmark's
+    /// scale case, bench/scale.sh); the limit bounds what a broken broker could make the DNS worker
+    /// buffer, with room above that.
+    public static let maxViewEntries = 1 << 20
     public static let maxFallbackUsers = 65536
 }

@@ -70,25 +70,26 @@ struct WebSocketFrameWriter {
         guard count > 0, let src = source.baseAddress, let dst = destination.baseAddress else { return }
         var i = 0
         #if _endian(little)
-            // 32 bytes per step (vector registers), then 8, then single bytes. Every step starts at a
-            // multiple of 4, so the key always lines up with byte 0.
-            let k0 = UInt8(truncatingIfNeeded: key)
-            let k1 = UInt8(truncatingIfNeeded: key >> 8)
-            let k2 = UInt8(truncatingIfNeeded: key >> 16)
-            let k3 = UInt8(truncatingIfNeeded: key >> 24)
-            let vectorKey = SIMD32<UInt8>(
-                k0, k1, k2, k3, k0, k1, k2, k3, k0, k1, k2, k3, k0, k1, k2, k3,
-                k0, k1, k2, k3, k0, k1, k2, k3, k0, k1, k2, k3, k0, k1, k2, k3)
-            while i + 32 <= count {
-                let block = src.loadUnaligned(fromByteOffset: i, as: SIMD32<UInt8>.self)
-                dst.storeBytes(of: block ^ vectorKey, toByteOffset: i, as: SIMD32<UInt8>.self)
-                i += 32
-            }
+            // 32 bytes per step as four 64-bit words, then 8, then single bytes. Every step starts at
+            // a multiple of 4, so the key always lines up with byte 0. Plain words, not SIMD32<UInt8>:
+            // its `^` compiled to a per-lane loop through the stack here (perf showed it taking 64 %
+            // of the broker's CPU on an upload, 0.7 Gbit/s); words let LLVM vectorize the loop.
             let wide = UInt64(key) | UInt64(key) << 32
-            while i + 8 <= count {
+            while i &+ 32 <= count {
+                let a = src.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                let b = src.loadUnaligned(fromByteOffset: i &+ 8, as: UInt64.self)
+                let c = src.loadUnaligned(fromByteOffset: i &+ 16, as: UInt64.self)
+                let d = src.loadUnaligned(fromByteOffset: i &+ 24, as: UInt64.self)
+                dst.storeBytes(of: a ^ wide, toByteOffset: i, as: UInt64.self)
+                dst.storeBytes(of: b ^ wide, toByteOffset: i &+ 8, as: UInt64.self)
+                dst.storeBytes(of: c ^ wide, toByteOffset: i &+ 16, as: UInt64.self)
+                dst.storeBytes(of: d ^ wide, toByteOffset: i &+ 24, as: UInt64.self)
+                i &+= 32
+            }
+            while i &+ 8 <= count {
                 let word = src.loadUnaligned(fromByteOffset: i, as: UInt64.self)
                 dst.storeBytes(of: word ^ wide, toByteOffset: i, as: UInt64.self)
-                i += 8
+                i &+= 8
             }
         #endif
         while i < count {

@@ -14,7 +14,7 @@ extension BrokerCore {
         loop.preconditionInEventLoop()
         let alias = AliasName.normalize(rawAlias)
         guard uid != UInt32.max, agentPause == nil, !shuttingDown, let user = users[uid], user.token != nil,
-            user.viewAliases.contains(alias)
+            user.viewContains(alias)
         else { return }
         let key = SessionKey(uid: uid, alias: alias)
         _ = apply(withSession(key) { $0.queried(at: .now()) }, key: key)
@@ -30,7 +30,7 @@ extension BrokerCore {
             dns?.resolveResult(requestID: requestID, uid: uid, name: rawName, addresses: addresses)
         }
         guard agentPause == nil, !shuttingDown, let user = users[uid], user.usesFallback else { return answer(nil) }
-        if user.viewAliases.contains(name) { return answer(allocator.addresses(of: name)) }
+        if user.viewContains(name) { return answer(allocator.addresses(of: name)) }
         let now = NIODeadline.now()
         switch fallback.request(uid: uid, name: name, requestID: requestID, at: now) {
         case .negative, .rateLimited, .notACandidate:
@@ -112,7 +112,7 @@ extension BrokerCore {
         if let agentPause { return "the agent is paused (\(agentPause))" }
         guard let user = users[uid], user.token != nil else { return "the user has no Boundary token" }
         if user.paused { return "the user paused the agent for themselves" }
-        guard user.viewAliases.contains(alias) else { return "the alias is not in the user's view" }
+        guard user.viewContains(alias) else { return "the alias is not in the user's view" }
         return nil
     }
 

@@ -35,8 +35,13 @@ public final class TransparentProxy: Sendable {
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
-                self.identify(channel)
-                return channel.eventLoop.makeSucceededVoidFuture()
+                // Not here: NIO registers an accepted channel only after its initializer, via the
+                // listener's loop, so a connection identified and carried from the initializer could
+                // reach the splice before it was active; the splice then refused it and the client
+                // got a reset (wrk through the agent: 1 % of connections under load, bench/).
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ActivationHandler { self.identify(channel) })
+                }
             }
             .withBoundSocket(fd)
     }
@@ -75,5 +80,32 @@ public final class TransparentProxy: Sendable {
         // Same reset as BrokerCore.refuse: SO_LINGER 0, then close.
         guard let provider = channel as? SocketOptionProvider else { return channel.close(promise: nil) }
         provider.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in channel.close(promise: nil) }
+    }
+}
+
+/// Runs `body` once when the channel becomes active, then leaves the pipeline.
+final class ActivationHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+
+    private var body: (() -> Void)?
+
+    init(_ body: @escaping () -> Void) {
+        self.body = body
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { fire(context: context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.fireChannelActive()
+        fire(context: context)
+    }
+
+    private func fire(context: ChannelHandlerContext) {
+        guard let body else { return }
+        self.body = nil
+        context.pipeline.removeHandler(context: context, promise: nil)
+        body()
     }
 }

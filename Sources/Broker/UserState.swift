@@ -80,6 +80,10 @@ public struct UserState: Sendable {
     public private(set) var paused = false
     /// Listed aliases by alias id.
     public private(set) var listed: [String: ListedAlias] = [:]
+    /// How many listed aliases have each value, kept with `listed`, so that `viewContains` (asked for
+    /// every connection and every DNS report) costs one hash lookup instead of building `viewAliases`,
+    /// which is O(view size): 100,000 aliases made each connection build a 100,000-entry set.
+    private var listedValueCounts: [String: Int] = [:]
     public private(set) var listToken: String?
     /// The controller answered 403 to the listing: unknown names are tried with authorize-session.
     public private(set) var listingForbidden = false
@@ -100,6 +104,12 @@ public struct UserState: Sendable {
         var values = learned
         for alias in listed.values { values.insert(alias.value) }
         return values
+    }
+
+    /// Whether `alias` is in `viewAliases`, without building it.
+    public func viewContains(_ alias: String) -> Bool {
+        guard token != nil, !paused else { return false }
+        return listedValueCounts[alias] != nil || learned.contains(alias)
     }
 
     /// Whether unknown names this user queries must be asked of the broker.
@@ -202,15 +212,28 @@ public struct UserState: Sendable {
         refreshing = nil
         lastRefreshed = now
         nextRefresh = now + interval
-        let before = viewAliases
         let hadFallback = usesFallback
+        // The view before and after, compared over what the listing can change: everything for a
+        // full listing or when the learned names go, only the values a delta touches otherwise (a
+        // refresh every minute of a 100,000-alias view must not build the whole view twice).
+        var touched: Set<String>? = nil
+        if case .delta(let upserts, let removed, _) = listing, !listingForbidden {
+            var values = Set(removed.compactMap { listed[$0]?.value })
+            for alias in upserts {
+                values.insert(alias.value)
+                if let old = listed[alias.id]?.value { values.insert(old) }
+            }
+            touched = values
+        }
+        let before = touched.map { $0.filter(viewContains) } ?? viewAliases
         switch listing {
         case .full(let items, let newToken):
-            listed = Dictionary(items.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
+            clearListed()
+            for alias in items { upsertListed(alias) }  // a repeated id: the last one wins
             listToken = newToken
         case .delta(let upserts, let removed, let newToken):
-            for id in removed { listed.removeValue(forKey: id) }
-            for alias in upserts { listed[alias.id] = alias }
+            for id in removed { removeListed(id: id) }
+            for alias in upserts { upsertListed(alias) }
             listToken = newToken
         }
         var actions: [Action] = []
@@ -219,7 +242,7 @@ public struct UserState: Sendable {
             listingForbidden = false
             learned.removeAll()
         }
-        let after = viewAliases
+        let after = touched.map { $0.filter(viewContains) } ?? viewAliases
         if before != after {
             actions.append(.viewChanged)
             let gone = before.subtracting(after)
@@ -257,7 +280,7 @@ public struct UserState: Sendable {
                         + "of the controller instead (grant list-resolvable-aliases to avoid this)"),
             ]
             if !listed.isEmpty {
-                listed.removeAll()
+                clearListed()
                 listToken = nil
                 actions.append(.viewChanged)
             }
@@ -273,7 +296,7 @@ public struct UserState: Sendable {
 
     /// authorize-session by name found `alias` (403 fallback): it joins the view.
     public mutating func learn(_ alias: String) -> [Action] {
-        guard token != nil, !paused, !viewAliases.contains(alias) else { return [] }
+        guard token != nil, !paused, !viewContains(alias) else { return [] }
         learned.insert(alias)
         return [.viewChanged]
     }
@@ -293,8 +316,28 @@ public struct UserState: Sendable {
         return generation
     }
 
-    private mutating func forgetAliases() {
+    private mutating func upsertListed(_ alias: ListedAlias) {
+        removeListed(id: alias.id)
+        listed[alias.id] = alias
+        listedValueCounts[alias.value, default: 0] += 1
+    }
+
+    private mutating func removeListed(id: String) {
+        guard let old = listed.removeValue(forKey: id) else { return }
+        if let count = listedValueCounts[old.value], count > 1 {
+            listedValueCounts[old.value] = count - 1
+        } else {
+            listedValueCounts.removeValue(forKey: old.value)
+        }
+    }
+
+    private mutating func clearListed() {
         listed.removeAll()
+        listedValueCounts.removeAll()
+    }
+
+    private mutating func forgetAliases() {
+        clearListed()
         listToken = nil
         learned.removeAll()
         listingForbidden = false

@@ -26,6 +26,10 @@ public enum DNSResponseWriter {
 
     /// An A/AAAA answer for an alias name, or NODATA (NOERROR, no answers, a synthetic SOA in authority so
     /// resolvers cache the absence for `ttl`, RFC 2308 §2.2) when the type has no address. AA is set.
+    ///
+    /// Written in one pass into raw memory (`RawAnswerWriter`): one capacity check for the whole answer
+    /// instead of one `ByteBuffer` write per field, which cost 13 bounds/uniqueness checks and about a
+    /// sixth of the instructions of an alias answer (callgrind, bench/).
     public static func writeAliasAnswer(
         into buffer: inout ByteBuffer, query: DNSQueryInfo, name: DNSNameBuffer, ipv4: IPv4Address?,
         ipv6: IPv6Address?, ttl: UInt32
@@ -36,27 +40,40 @@ public enum DNSResponseWriter {
         let answerAAAA = wantsAAAA ? ipv6 : nil
         let answerCount: UInt16 = (answerA == nil ? 0 : 1) + (answerAAAA == nil ? 0 : 1)
         let flags = responseFlags(queryFlags: query.flags, authoritative: true, rcode: .noError)
-        writeHeaderAndQuestion(
-            into: &buffer, id: query.id, flags: flags, answerCount: answerCount,
-            authorityCount: answerCount == 0 ? 1 : 0, additionalCount: query.edns == nil ? 0 : 1, name: name,
-            type: query.questionType, questionClass: query.questionClass)
-        if let address = answerA {
-            buffer.writeMultipleIntegers(
-                questionNamePointer, DNSType.a.rawValue, DNSClass.in.rawValue, ttl, UInt16(4), address.value)
+        let size =
+            RawAnswerWriter.headerAndQuestionSize(name) + (answerA == nil ? 0 : RawAnswerWriter.aRecordSize)
+            + (answerAAAA == nil ? 0 : RawAnswerWriter.aaaaRecordSize)
+            + (answerCount == 0 ? RawAnswerWriter.soaRecordSize : 0) + (query.edns == nil ? 0 : RawAnswerWriter.optSize)
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { out in
+            var w = RawAnswerWriter(out)
+            w.headerAndQuestion(
+                id: query.id, flags: flags, answerCount: answerCount, authorityCount: answerCount == 0 ? 1 : 0,
+                additionalCount: query.edns == nil ? 0 : 1, name: name, type: query.questionType,
+                questionClass: query.questionClass)
+            if let address = answerA {
+                w.recordHeader(type: .a, ttl: ttl, length: 4)
+                w.u32(address.value)
+            }
+            if let address = answerAAAA {
+                w.recordHeader(type: .aaaa, ttl: ttl, length: 16)
+                w.u64(address.high)
+                w.u64(address.low)
+            }
+            if answerCount == 0 {
+                // SOA owner and MNAME: the alias itself; RNAME: the root; MINIMUM = the alias TTL.
+                w.recordHeader(type: .soa, ttl: ttl, length: 2 + 1 + 20)
+                w.u16(questionNamePointer)
+                w.u8(0)
+                w.u32(soaSerial)
+                w.u32(soaRefresh)
+                w.u32(soaRetry)
+                w.u32(soaExpire)
+                w.u32(ttl)
+            }
+            if let edns = query.edns { w.opt(dnssecOK: edns.dnssecOK) }
+            precondition(w.offset == size)  // the sizes above are ours
+            return size
         }
-        if let address = answerAAAA {
-            buffer.writeMultipleIntegers(
-                questionNamePointer, DNSType.aaaa.rawValue, DNSClass.in.rawValue, ttl, UInt16(16), address.high,
-                address.low)
-        }
-        if answerCount == 0 {
-            // SOA owner and MNAME: the alias itself; RNAME: the root; MINIMUM = the alias TTL.
-            buffer.writeMultipleIntegers(
-                questionNamePointer, DNSType.soa.rawValue, DNSClass.in.rawValue, ttl, UInt16(2 + 1 + 20),
-                questionNamePointer, UInt8(0))
-            buffer.writeMultipleIntegers(soaSerial, soaRefresh, soaRetry, soaExpire, ttl)
-        }
-        if let edns = query.edns { writeOPT(into: &buffer, dnssecOK: edns.dnssecOK) }
     }
 
     /// An error or empty answer: the header with `rcode`, the question echoed when one was read, our OPT
@@ -67,12 +84,18 @@ public enum DNSResponseWriter {
     ) {
         var flags = responseFlags(queryFlags: query.flags, authoritative: authoritative, rcode: rcode)
         if truncated { flags |= DNSHeader.Flag.truncated }
-        writeHeaderAndQuestion(
-            into: &buffer, id: query.id, flags: flags, answerCount: 0, authorityCount: 0,
-            additionalCount: query.edns == nil ? 0 : 1, name: name, type: query.questionType,
-            questionClass: query.questionClass)
-        if let edns = query.edns {
-            writeOPT(into: &buffer, dnssecOK: edns.dnssecOK, extendedResponseCodeHigh: UInt8(rcode.rawValue >> 4))
+        let size = RawAnswerWriter.headerAndQuestionSize(name) + (query.edns == nil ? 0 : RawAnswerWriter.optSize)
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { out in
+            var w = RawAnswerWriter(out)
+            w.headerAndQuestion(
+                id: query.id, flags: flags, answerCount: 0, authorityCount: 0,
+                additionalCount: query.edns == nil ? 0 : 1, name: name, type: query.questionType,
+                questionClass: query.questionClass)
+            if let edns = query.edns {
+                w.opt(dnssecOK: edns.dnssecOK, extendedResponseCodeHigh: UInt8(rcode.rawValue >> 4))
+            }
+            precondition(w.offset == size)  // the sizes above are ours
+            return size
         }
     }
 
@@ -110,5 +133,89 @@ public enum DNSResponseWriter {
     ) {
         let ttl = UInt32(extendedResponseCodeHigh) << 24 | (dnssecOK ? UInt32(EDNS.dnssecOKFlag) : 0)
         buffer.writeMultipleIntegers(UInt8(0), DNSType.opt.rawValue, payloadSize, ttl, UInt16(0))
+    }
+}
+
+/// Big-endian stores into memory the caller sized exactly (`ByteBuffer.writeWithUnsafeMutableBytes`):
+/// the answers above are a few dozen bytes of fixed shape, so they are measured first and then written
+/// without a check per field.
+struct RawAnswerWriter {
+    static let headerLength = 12
+    /// Owner pointer, type, class, TTL, RDLENGTH.
+    static let recordHeaderSize = 2 + 2 + 2 + 4 + 2
+    static let aRecordSize = recordHeaderSize + 4
+    static let aaaaRecordSize = recordHeaderSize + 16
+    static let soaRecordSize = recordHeaderSize + 2 + 1 + 20
+    /// Root owner, type, payload size, TTL (extended RCODE, version, flags), RDLENGTH.
+    static let optSize = 1 + 2 + 2 + 4 + 2
+
+    static func headerAndQuestionSize(_ name: DNSNameBuffer) -> Int { headerLength + name.count + 4 }
+
+    private let base: UnsafeMutableRawPointer
+    private let capacity: Int
+    private(set) var offset = 0
+
+    init(_ buffer: UnsafeMutableRawBufferPointer) {
+        base = buffer.baseAddress!  // ByteBuffer hands over at least the requested bytes, never nil
+        capacity = buffer.count
+    }
+
+    mutating func u8(_ value: UInt8) {
+        precondition(offset + 1 <= capacity)  // the caller's size covers every store
+        base.storeBytes(of: value, toByteOffset: offset, as: UInt8.self)
+        offset += 1
+    }
+
+    mutating func u16(_ value: UInt16) {
+        precondition(offset + 2 <= capacity)  // the caller's size covers every store
+        base.storeBytes(of: value.bigEndian, toByteOffset: offset, as: UInt16.self)
+        offset += 2
+    }
+
+    mutating func u32(_ value: UInt32) {
+        precondition(offset + 4 <= capacity)  // the caller's size covers every store
+        base.storeBytes(of: value.bigEndian, toByteOffset: offset, as: UInt32.self)
+        offset += 4
+    }
+
+    mutating func u64(_ value: UInt64) {
+        precondition(offset + 8 <= capacity)  // the caller's size covers every store
+        base.storeBytes(of: value.bigEndian, toByteOffset: offset, as: UInt64.self)
+        offset += 8
+    }
+
+    mutating func headerAndQuestion(
+        id: UInt16, flags: UInt16, answerCount: UInt16, authorityCount: UInt16, additionalCount: UInt16,
+        name: DNSNameBuffer, type: DNSType, questionClass: DNSClass
+    ) {
+        u16(id)
+        u16(flags)
+        u16(1)
+        u16(answerCount)
+        u16(authorityCount)
+        u16(additionalCount)
+        precondition(offset + name.count <= capacity)  // the caller's size covers every store
+        (base + offset).copyMemory(from: name.storage, byteCount: name.count)
+        offset += name.count
+        u16(type.rawValue)
+        u16(questionClass.rawValue)
+    }
+
+    /// An answer's fixed part, owned by the question name (compression pointer to offset 12).
+    mutating func recordHeader(type: DNSType, ttl: UInt32, length: UInt16) {
+        u16(DNSResponseWriter.questionNamePointer)
+        u16(type.rawValue)
+        u16(DNSClass.in.rawValue)
+        u32(ttl)
+        u16(length)
+    }
+
+    /// The same OPT record as `DNSResponseWriter.writeOPT`.
+    mutating func opt(dnssecOK: Bool, extendedResponseCodeHigh: UInt8 = 0) {
+        u8(0)
+        u16(DNSType.opt.rawValue)
+        u16(DNSLimits.advertisedUDPPayload)
+        u32(UInt32(extendedResponseCodeHigh) << 24 | (dnssecOK ? UInt32(EDNS.dnssecOKFlag) : 0))
+        u16(0)
     }
 }

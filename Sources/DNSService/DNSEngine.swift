@@ -189,30 +189,38 @@ final class DNSEngine {
                 name: name, type: info.questionType, questionClass: info.questionClass, flags: flags, hash: hash,
                 now: now)
         else { return false }
-        let entry = cache[index]
-        let age = UInt32(min((now - entry.storedAt) / 1_000_000_000, UInt64(DNSLimits.maxTTL)))
+        let name = self.name
         emit(to: origin, info: info) { out in
-            let start = out.writerIndex
-            out.writeBytes(entry.message)
-            out.setInteger(info.id, at: start)
-            // RD and CD are the asker's; the rest (AA, AD, RCODE) the upstream's.
-            let keep: UInt16 = ~(DNSHeader.Flag.recursionDesired | DNSHeader.Flag.checkingDisabled)
-            let upstreamFlags = out.getInteger(at: start + 2, as: UInt16.self) ?? 0
-            out.setInteger(
-                (upstreamFlags & keep)
-                    | (info.flags & (DNSHeader.Flag.recursionDesired | DNSHeader.Flag.checkingDisabled)),
-                at: start + 2)
-            out.setBytes(UnsafeRawBufferPointer(start: self.name.storage, count: self.name.count), at: start + 12)
-            for offset in entry.ttlOffsets {
-                let ttl = out.getInteger(at: start + offset, as: UInt32.self) ?? 0
-                let aged = ttl > DNSLimits.maxTTL || ttl <= age ? 0 : ttl - age
-                out.setInteger(aged, at: start + offset)
+            // One pass over raw memory: copy the stored answer, then patch the ID, the flags, the
+            // question's case and the aged TTLs in place (each ByteBuffer get/set re-checked bounds).
+            cache.withEntry(index) { storedAt, message, ttlOffsets in
+                let age = UInt32(min((now - storedAt) / 1_000_000_000, UInt64(DNSLimits.maxTTL)))
+                out.writeWithUnsafeMutableBytes(minimumWritableBytes: message.count) { destination in
+                    // Stored entries hold a header, this question and in-bounds TTL offsets (`store`).
+                    precondition(message.count >= DNSLimits.headerLength + name.count)
+                    let base = destination.baseAddress!
+                    base.copyMemory(from: message.baseAddress!, byteCount: message.count)
+                    base.storeBytes(of: info.id.bigEndian, toByteOffset: 0, as: UInt16.self)
+                    // RD and CD are the asker's; the rest (AA, AD, RCODE) the upstream's.
+                    let askers = DNSHeader.Flag.recursionDesired | DNSHeader.Flag.checkingDisabled
+                    let upstreamFlags = UInt16(bigEndian: base.loadUnaligned(fromByteOffset: 2, as: UInt16.self))
+                    let flags = (upstreamFlags & ~askers) | (info.flags & askers)
+                    base.storeBytes(of: flags.bigEndian, toByteOffset: 2, as: UInt16.self)
+                    (base + DNSLimits.headerLength).copyMemory(from: name.storage, byteCount: name.count)
+                    for offset in ttlOffsets {
+                        precondition(offset >= 0 && offset + 4 <= message.count)  // see above
+                        let ttl = UInt32(bigEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+                        let aged = ttl > DNSLimits.maxTTL || ttl <= age ? 0 : ttl - age
+                        base.storeBytes(of: aged.bigEndian, toByteOffset: offset, as: UInt32.self)
+                    }
+                    if info.edns != nil {
+                        let additional = UInt16(bigEndian: base.loadUnaligned(fromByteOffset: 10, as: UInt16.self))
+                        base.storeBytes(of: (additional &+ 1).bigEndian, toByteOffset: 10, as: UInt16.self)
+                    }
+                    return message.count
+                }
             }
-            if let edns = info.edns {
-                let additional = out.getInteger(at: start + 10, as: UInt16.self) ?? 0
-                out.setInteger(additional &+ 1, at: start + 10)
-                DNSResponseWriter.writeOPT(into: &out, dnssecOK: edns.dnssecOK)
-            }
+            if let edns = info.edns { DNSResponseWriter.writeOPT(into: &out, dnssecOK: edns.dnssecOK) }
         }
         counters.cacheHits &+= 1
         return true

@@ -91,18 +91,33 @@ struct ResponseCache {
 
     subscript(index: Int32) -> Entry { entries[Int(index)] }
 
+    /// The stored time, message and TTL offsets of an entry, borrowed in place (no copy of the entry).
+    func withEntry<R>(
+        _ index: Int32, _ body: (UInt64, UnsafeRawBufferPointer, UnsafeBufferPointer<Int>) -> R
+    ) -> R {
+        let i = Int(index)
+        return entries[i].message.withUnsafeBytes { message in
+            entries[i].ttlOffsets.withUnsafeBufferPointer { body(entries[i].storedAt, message, $0) }
+        }
+    }
+
     /// Stores an answer for `ttl` seconds (already capped by the caller's rules).
     mutating func insert(
         name: DNSNameBuffer, type: DNSType, questionClass: DNSClass, flags: UInt8, hash: Int, message: [UInt8],
         ttlOffsets: [Int], ttl: UInt32, now: UInt64
     ) {
         guard capacity > 0, ttl > 0 else { return }
-        var key = Array(UnsafeBufferPointer(start: name.storage, count: name.count)).map(DNSName.asciiLowercase)
-        key.append(UInt8(truncatingIfNeeded: type.rawValue >> 8))
-        key.append(UInt8(truncatingIfNeeded: type.rawValue))
-        key.append(UInt8(truncatingIfNeeded: questionClass.rawValue >> 8))
-        key.append(UInt8(truncatingIfNeeded: questionClass.rawValue))
-        key.append(flags)
+        // Built in one allocation of its final size (a map and five appends grew it twice).
+        let count = name.count
+        let key = [UInt8](unsafeUninitializedCapacity: count + 5) { bytes, initialized in
+            for i in 0..<count { bytes[i] = DNSName.asciiLowercase(name.storage[i]) }
+            bytes[count] = UInt8(truncatingIfNeeded: type.rawValue >> 8)
+            bytes[count + 1] = UInt8(truncatingIfNeeded: type.rawValue)
+            bytes[count + 2] = UInt8(truncatingIfNeeded: questionClass.rawValue >> 8)
+            bytes[count + 3] = UInt8(truncatingIfNeeded: questionClass.rawValue)
+            bytes[count + 4] = flags
+            initialized = count + 5
+        }
         let entry = Entry(
             key: key, hash: hash, message: message, ttlOffsets: ttlOffsets, storedAt: now,
             expiresAt: now + UInt64(ttl) * 1_000_000_000, referenced: false)

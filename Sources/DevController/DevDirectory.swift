@@ -49,6 +49,10 @@ final class DevDirectory: Sendable {
         /// so two changes in the same millisecond are still ordered.
         var revision: UInt64 = 0
         var tokens: [String: TokenRecord] = [:]
+        /// The sorted ids behind an initial listing's pages (see `DevListing`), so that each page
+        /// costs a binary search instead of filtering and sorting every alias: 100 users' pages of
+        /// 1,000 over a million aliases took minutes. Valid while nothing changes (keyed by revision).
+        var listings: [DevListing.Key: DevListing] = [:]
     }
 
     let state: Mutex<State>
@@ -237,6 +241,8 @@ final class DevDirectory: Sendable {
             } else {
                 s.config.targets.append(target)
             }
+            // Which aliases resolve depends on the targets, and a target change bumps no revision.
+            s.listings.removeAll()
         }
     }
 

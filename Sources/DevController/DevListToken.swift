@@ -134,7 +134,24 @@ extension DevDirectory {
                 !r.alias.destinationID.isEmpty && targetIDs.contains(r.alias.destinationID)
                     && user.mayAuthorize(targetID: r.alias.destinationID)
             }
-            let estimate = UInt32(clamping: s.aliases.values.filter(visible).count)
+            func listing(upper: UInt64) -> DevListing {
+                let key = DevListing.Key(userID: user.id, grantsHash: hash, upper: upper, revision: s.revision)
+                if let cached = s.listings[key] { return cached }
+                var visibleCount = 0
+                var order: [DevListing.Position] = []
+                for record in s.aliases.values where visible(record) {
+                    visibleCount += 1
+                    if record.createdRevision <= upper {
+                        order.append(DevListing.Position(revision: record.createdRevision, id: record.alias.id))
+                    }
+                }
+                order.sort(by: >)
+                let built = DevListing(order: order, visibleCount: visibleCount)
+                if s.listings.count >= DevListing.cacheLimit { s.listings.removeAll() }
+                s.listings[key] = built
+                return built
+            }
+            let estimate = UInt32(clamping: listing(upper: s.revision).visibleCount)
             func item(_ r: AliasRecord) -> ResolvableAlias {
                 ResolvableAlias(
                     id: r.alias.id, value: r.alias.value, destinationID: r.alias.destinationID, type: "target",
@@ -155,17 +172,24 @@ extension DevDirectory {
             guard let refresh = token, refresh.kind != .pagination else {
                 // Initial listing and its pages: newest created first, a snapshot at `upper`.
                 let upper = token?.upperRevision ?? s.revision
-                var candidates = s.aliases.values.filter { visible($0) && $0.createdRevision <= upper }
+                let order = listing(upper: upper).order
+                var start = 0
                 if let token {
-                    candidates = candidates.filter {
-                        ($0.createdRevision, $0.alias.id) < (token.lastItemRevision, token.lastItemID)
+                    // The first position after the token's last item (`order` is descending).
+                    let after = DevListing.Position(revision: token.lastItemRevision, id: token.lastItemID)
+                    var low = 0
+                    var high = order.count
+                    while low < high {
+                        let mid = (low + high) / 2
+                        if order[mid] < after { high = mid } else { low = mid + 1 }
                     }
+                    start = low
                 }
-                candidates.sort { ($0.createdRevision, $0.alias.id) > ($1.createdRevision, $1.alias.id) }
-                let page = Array(candidates.prefix(pageSize))
+                let end = min(order.count, start + pageSize)
+                let page = order[start..<end].compactMap { s.aliases[$0.id] }
                 var response = ResolvableAliasListPage(
                     items: page.map(item), sortBy: "created_time", sortDir: "desc", estItemCount: estimate)
-                if candidates.count > pageSize, let last = page.last {
+                if order.count - start > pageSize, let last = page.last {
                     response.responseType = "delta"
                     response.listToken =
                         DevListToken(
@@ -223,4 +247,29 @@ extension DevDirectory {
             }
         }
     }
+}
+
+/// An initial listing's candidates for one user at one revision: the visible aliases created up to
+/// `upper`, newest first, as (created revision, id) (`DevDirectory.State.listings`).
+struct DevListing: Sendable {
+    struct Key: Hashable, Sendable {
+        var userID: String
+        var grantsHash: [UInt8]
+        var upper: UInt64
+        var revision: UInt64
+    }
+
+    struct Position: Comparable, Sendable {
+        var revision: UInt64
+        var id: String
+
+        static func < (a: Position, b: Position) -> Bool { (a.revision, a.id) < (b.revision, b.id) }
+    }
+
+    /// Listings kept at once (users paging at the same time); beyond it the cache starts again.
+    static let cacheLimit = 64
+
+    var order: [Position]
+    /// Every visible alias, whatever its revision (`est_item_count`).
+    var visibleCount: Int
 }

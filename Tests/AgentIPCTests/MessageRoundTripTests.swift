@@ -142,4 +142,21 @@ final class MessageRoundTripTests: XCTestCase {
         let back = try IPCLink(fd: b, inbound: .brokerToDNS).receive(BrokerToDNS.self)
         XCTAssertEqual(back, message)
     }
+
+    /// One user with 100,000 aliases (the benchmark's scale case) fits one setView.
+    func testHundredThousandAliasViewFits() throws {
+        let entries = (0..<100_000).map {
+            AliasEntry(
+                alias: "s0-\($0).scale.test", ipv4: IPv4Address(value: 0x6440_0000 + UInt32($0)),
+                ipv6: IPv6Address(high: 0xfd5b_c1a6_e7a0_0000, low: UInt64($0)))
+        }
+        let message = BrokerToDNS.setView(uid: 1000, entries: entries)
+        var assembler = FrameAssembler(direction: .brokerToDNS)
+        var frame: Frame?
+        for bytes in message.frame().fragments() {
+            XCTAssertNil(frame, "only the last fragment completes the frame")
+            frame = try assembler.add(ReceivedMessage(bytes: bytes, fds: []))
+        }
+        XCTAssertEqual(try BrokerToDNS(frame: try XCTUnwrap(frame)), message)
+    }
 }

@@ -137,7 +137,7 @@ final class DataPlaneFrameTests: XCTestCase {
     func testMaskingMatchesTheRFCDefinitionAtEveryOffset() {
         let key: UInt32 = 0x3D21_FA37
         let keyBytes: [UInt8] = [0x37, 0xFA, 0x21, 0x3D]
-        for count in 0..<140 {
+        for count in Array(0..<140) + [1000, 4097, WebSocketFrameWriter.maximumPayload] {
             let source = (0..<count).map { UInt8($0 * 13 & 0xFF) }
             var out = [UInt8](repeating: 0, count: count)
             source.withUnsafeBytes { s in

@@ -169,6 +169,91 @@ final class UserStateTests: XCTestCase {
         XCTAssertEqual(u.viewAliases, ["a.b"])
     }
 
+    /// `viewContains` is what connections and DNS reports ask; it must agree with `viewAliases` through
+    /// full listings, deltas (an id moved to another value, two ids with one value), pause, the 403
+    /// fallback, learning and sign-out.
+    func testViewContainsAgreesWithTheView() {
+        var u = UserState(uid: 1001)
+        let names = ["a.corp", "b.corp", "c.corp", "d.corp", "learned.corp", "nothing.corp"]
+        func agree(_ step: String, file: StaticString = #filePath, line: UInt = #line) {
+            for name in names {
+                XCTAssertEqual(
+                    u.viewContains(name), u.viewAliases.contains(name), "\(step): \(name)", file: file, line: line)
+            }
+        }
+        agree("no token")
+        let (g, _) = refresh(u.tokenAccepted(token(), at: t0))!
+        _ = u.refreshSucceeded(
+            generation: g,
+            .full(
+                items: [
+                    .init(id: "alt_1", value: "a.corp"), .init(id: "alt_2", value: "B.corp"),
+                    .init(id: "alt_3", value: "b.corp"), .init(id: "alt_1", value: "c.corp"),
+                ],
+                listToken: "lt1"), at: t0, interval: minute)
+        XCTAssertEqual(u.viewAliases, ["b.corp", "c.corp"], "a repeated id: the last one wins")
+        agree("full listing")
+        let (g2, _) = refresh(u.tick(at: t0 + minute))!
+        _ = u.refreshSucceeded(
+            generation: g2,
+            .delta(upserts: [.init(id: "alt_2", value: "d.corp")], removedIDs: ["alt_1"], listToken: "lt2"),
+            at: t0 + minute, interval: minute)
+        XCTAssertEqual(u.viewAliases, ["b.corp", "d.corp"], "alt_3 still holds b.corp after alt_2 moved")
+        agree("delta")
+        _ = u.setPaused(true, at: t0 + minute)
+        agree("paused")
+        let (g3, _) = refresh(u.setPaused(false, at: t0 + minute))!
+        agree("resumed")
+        _ = u.refreshFailed(generation: g3, .forbidden("Forbidden."), at: t0 + minute, interval: minute)
+        agree("listing forbidden")
+        XCTAssertEqual(u.learn("learned.corp"), [.viewChanged])
+        XCTAssertTrue(u.viewContains("learned.corp"))
+        agree("learned")
+        _ = u.tokenRemoved(reason: "signed out")
+        XCTAssertFalse(u.viewContains("learned.corp"))
+        agree("signed out")
+    }
+
+    /// A delta is judged by the values it touches only; its actions must be the ones a comparison of
+    /// the whole view before and after would give, over many random deltas (ids moving between
+    /// values, two ids sharing a value, removals of unknown ids, empty deltas).
+    func testDeltaActionsMatchAWholeViewComparison() {
+        var u = UserState(uid: 1001)
+        var (generation, _) = refresh(u.tokenAccepted(token(), at: t0))!
+        _ = u.refreshSucceeded(generation: generation, .full(items: [], listToken: "lt"), at: t0, interval: minute)
+        var rng = SystemRandomNumberGenerator()
+        var now = t0
+        for step in 0..<300 {
+            now = now + minute
+            (generation, _) = refresh(u.tick(at: now))!
+            var upserts: [ListedAlias] = []
+            var removed: [String] = []
+            for _ in 0..<Int.random(in: 0...3, using: &rng) {
+                upserts.append(
+                    .init(
+                        id: "alt_\(Int.random(in: 0..<12, using: &rng))",
+                        value: "v\(Int.random(in: 0..<6, using: &rng)).corp"))
+            }
+            for _ in 0..<Int.random(in: 0...2, using: &rng) {
+                removed.append("alt_\(Int.random(in: 0..<14, using: &rng))")
+            }
+            let before = u.viewAliases
+            let actions = u.refreshSucceeded(
+                generation: generation, .delta(upserts: upserts, removedIDs: removed, listToken: "lt"), at: now,
+                interval: minute)
+            let after = u.viewAliases
+            var expected: [UserState.Action] = []
+            if before != after {
+                expected.append(.viewChanged)
+                let gone = before.subtracting(after)
+                if !gone.isEmpty {
+                    expected.append(.endAliasSessions(gone.sorted(), reason: "the alias is no longer resolvable"))
+                }
+            }
+            XCTAssertEqual(actions, expected, "step \(step): upserts \(upserts) removed \(removed)")
+        }
+    }
+
     func testControllerAddressNormalization() {
         XCTAssertEqual(ControllerAddress.normalize("HTTP://Boundary.Corp:9200/v1/"), "http://boundary.corp:9200")
         XCTAssertEqual(ControllerAddress.normalize(" https://b.corp/prefix/ "), "https://b.corp/prefix")

@@ -115,6 +115,51 @@ final class QueryPathTests: XCTestCase {
         XCTAssertEqual(try DNSMessage.read(from: out).responseCode, .badVersion)
     }
 
+    /// Every shape of alias answer (A, AAAA, ANY and another type; with and without EDNS and DO; one or
+    /// both addresses) parses, with exactly the records it should have, after whatever the buffer held.
+    func testAliasAnswerEveryShape() throws {
+        let v4 = IPv4Address(100, 64, 0, 5)
+        let v6 = IPv6Address(high: 0xfd5b_c1a6_e7a0_0000, low: 0x0102_0304_0506_0708)
+        let owner = try DNSName("db.corp")
+        for type in [DNSType.a, .aaaa, .any, .mx] {
+            for edns in [nil, EDNS(), EDNS(flags: EDNS.dnssecOKFlag)] {
+                for (ipv4, ipv6) in [(v4, v6), (v4, nil), (nil, v6)] as [(IPv4Address?, IPv6Address?)] {
+                    let label = "\(type) edns \(String(describing: edns?.flags)) v4 \(ipv4 != nil) v6 \(ipv6 != nil)"
+                    guard case .query(let info) = parse(try TestMessages.query("DB.corp", type, id: 4242, edns: edns))
+                    else { return XCTFail(label) }
+                    var out = ByteBuffer(bytes: [0xEE, 0xEE, 0xEE])
+                    out.moveReaderIndex(forwardBy: 3)
+                    DNSResponseWriter.writeAliasAnswer(
+                        into: &out, query: info, name: nameBuffer, ipv4: ipv4, ipv6: ipv6, ttl: 7)
+                    let message = try DNSMessage.read(from: out)
+                    XCTAssertEqual(message.header.id, 4242, label)
+                    XCTAssertTrue(message.header.isAuthoritative, label)
+                    XCTAssertEqual(message.responseCode, .noError, label)
+                    XCTAssertEqual(message.questions.first?.name.description, "DB.corp.", label)
+                    var expected: [ResourceRecord] = []
+                    if type == .a || type == .any, let ipv4 {
+                        expected.append(ResourceRecord(name: owner, ttl: 7, data: .a(ipv4)))
+                    }
+                    if type == .aaaa || type == .any, let ipv6 {
+                        expected.append(ResourceRecord(name: owner, ttl: 7, data: .aaaa(ipv6)))
+                    }
+                    XCTAssertEqual(message.answers, expected, label)
+                    if expected.isEmpty {
+                        guard case .soa(let soa) = message.authorities.first?.data else { return XCTFail(label) }
+                        XCTAssertEqual(soa.minimum, 7, label)
+                        XCTAssertEqual(message.authorities.count, 1, label)
+                    } else {
+                        XCTAssertTrue(message.authorities.isEmpty, label)
+                    }
+                    XCTAssertEqual(message.edns != nil, edns != nil, label)
+                    XCTAssertEqual(message.edns?.dnssecOK, edns.map { $0.flags & EDNS.dnssecOKFlag != 0 }, label)
+                    XCTAssertEqual(
+                        message.edns?.udpPayloadSize, edns.map { _ in DNSLimits.advertisedUDPPayload }, label)
+                }
+            }
+        }
+    }
+
     func testScannerFindsTTLsNegativeTTLAndOPT() throws {
         nameBuffer.set(try DNSName("host.example.com"))
         var header = DNSHeader(id: 1)

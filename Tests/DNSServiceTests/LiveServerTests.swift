@@ -129,6 +129,37 @@ final class LiveServerTests: XCTestCase {
         XCTAssertEqual(try server.counters().wait().forwarded, 3)
     }
 
+    /// A cache hit is the stored answer with the asker's ID, question case, RD bit and EDNS, and TTLs
+    /// aged by the time it was kept.
+    func testCacheHitsPatchIDCaseFlagsTTLsAndEDNS() throws {
+        let upstream = try startUpstream(["aged.test": "192.0.2.5"])
+        let server = try start(DNSServerConfiguration(upstreams: upstream.udpAddresses))
+        let address = server.udpAddresses[0]
+        let first = TestClient.parse(TestClient.udp(try TestClient.query("aged.test"), to: address))
+        XCTAssertEqual(first?.answers.first?.ttl, 5)
+        XCTAssertNil(first?.edns)
+        usleep(1_100_000)
+        var noRecursion = try TestClient.query("AGED.test", id: 10)
+        noRecursion[2] &= ~0x01  // RD off
+        let plain = TestClient.parse(TestClient.udp(noRecursion, to: address))
+        XCTAssertEqual(plain?.header.id, 10)
+        XCTAssertEqual(plain?.questions.first?.name.description, "AGED.test.")
+        XCTAssertEqual(plain?.answers.first?.data, .a(IPv4Address(192, 0, 2, 5)))
+        XCTAssertEqual(plain?.answers.first?.ttl, 4, "aged by the second it was kept")
+        XCTAssertEqual(plain?.header.recursionDesired, false, "RD is the asker's")
+        XCTAssertTrue(plain?.header.isAuthoritative ?? false, "AA is the upstream's")
+        XCTAssertNil(plain?.edns)
+        // EDNS without DO shares the entry; the answer gets our OPT.
+        let withEDNS = TestClient.parse(
+            TestClient.udp(try TestClient.query("aged.test", id: 9, edns: EDNS()), to: address))
+        XCTAssertEqual(withEDNS?.header.id, 9)
+        XCTAssertEqual(withEDNS?.answers.first?.data, .a(IPv4Address(192, 0, 2, 5)))
+        XCTAssertNotNil(withEDNS?.edns)
+        XCTAssertEqual(withEDNS?.edns?.dnssecOK, false)
+        XCTAssertTrue(withEDNS?.header.recursionDesired ?? false)
+        XCTAssertEqual(try server.counters().wait().cacheHits, 2)
+    }
+
     func testFailoverToTheSecondUpstreamAndServfailWhenAllAreDead() throws {
         let upstream = try startUpstream(["www.example.test": "192.0.2.10"])
         let dead = try TestClient.deadAddress()

@@ -170,6 +170,29 @@ final class APIClientTests: XCTestCase {
         XCTAssertEqual(single.items.count, Self.visibleToUser)
     }
 
+    /// Pages are served from a sorted snapshot kept per revision (`DevListing`): an alias deleted and
+    /// one added between two pages show exactly as they would without it (the deleted one is gone,
+    /// the new one waits for the refresh), and nothing repeats.
+    func testPagesFollowChangesMadeBetweenThem() async throws {
+        let (token, user) = try await harness.login()
+        let client = try harness.client(pageSize: 4)
+        let all = try await client.listResolvableAliases(userID: user, token: token, refreshToken: nil)
+        var page = try await client.listResolvableAliasesPage(userID: user, token: token, listToken: nil, pageSize: 4)
+        var seen = page.items.map(\.value)
+        let doomed = try XCTUnwrap(all.items.map(\.value).first { !seen.contains($0) })
+        try await harness.admin(.DELETE, "/admin/aliases/\(doomed)")
+        try await harness.admin(.POST, "/admin/aliases", ["value": "late.example.test", "target": "ttcp_1234567890"])
+        while page.responseType == "delta" {
+            page = try await client.listResolvableAliasesPage(
+                userID: user, token: token, listToken: page.listToken, pageSize: 4)
+            seen += page.items.map(\.value)
+        }
+        XCTAssertEqual(Set(seen).count, seen.count, "no alias on two pages")
+        XCTAssertFalse(seen.contains(doomed), "an alias deleted between pages is not listed")
+        XCTAssertFalse(seen.contains("late.example.test"), "one created after the listing began waits for the refresh")
+        XCTAssertEqual(Set(seen), Set(all.items.map(\.value)).subtracting([doomed]))
+    }
+
     func testRefreshDeltaAfterAnAliasIsAddedAndOneRemoved() async throws {
         let (token, user) = try await harness.login()
         let client = try harness.client(pageSize: 7)
