@@ -8,7 +8,8 @@ RELEASE_BIN := .build/release
 DEBUG_BIN := .build/debug
 export SWIFT_BACKTRACE ?= enable=no
 
-.PHONY: all deps build build-debug test unit-test integration-test demo format format-check clean completions man
+.PHONY: all deps build build-debug test unit-test integration-test demo format format-check clean completions man \
+	fuzz fuzz-build
 
 all: build
 
@@ -33,6 +34,18 @@ unit-test: build-debug
 
 integration-test: build-debug
 	BCA_BIN=$(CURDIR)/$(DEBUG_BIN) Tests/integration/run $(T)
+
+# libFuzzer (fuzz/, docs/hardening.md): each target recompiles only the modules it fuzzes with
+# -sanitize=fuzzer,address and links the rest from the debug build; each runs FUZZ_SECONDS.
+# FUZZ_TARGETS picks some (dns hcl ipc json controller-json session-token websocket cli-http local-api).
+FUZZ_SECONDS ?= 10
+FUZZ_TARGETS ?=
+
+fuzz-build: build-debug
+	fuzz/build.sh $(FUZZ_TARGETS)
+
+fuzz: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run.sh $(FUZZ_TARGETS)
 
 demo: build
 	BCA_BIN=$(CURDIR)/$(RELEASE_BIN) demo/demo.sh
