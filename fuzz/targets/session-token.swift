@@ -29,8 +29,11 @@ public func fuzzSessionToken(_ data: UnsafePointer<UInt8>, _ size: Int) {
         check((try? HandshakeResult(protobuf: result.serialized)) == result, "HandshakeResult round trip")
     }
     // Base58 both ways.
-    let encoded = Base58.encode(bytes)
-    check((try? Base58.decode(encoded)) == bytes, "base58 encode → decode")
+    // Encoding is quadratic (we only encode our own, short data): keep the check to short inputs.
+    if size <= 1024 {
+        let encoded = Base58.encode(bytes)
+        check((try? Base58.decode(encoded)) == bytes, "base58 encode → decode")
+    }
     let text = String(decoding: bytes, as: UTF8.self)
     if let decoded = try? Base58.decode(text) {
         check(Base58.encode(decoded) == text, "base58 decode → encode is not canonical for \(text)")
