@@ -9,16 +9,17 @@ DEBUG_BIN := .build/debug
 export SWIFT_BACKTRACE ?= enable=no
 
 .PHONY: all deps build build-debug test unit-test integration-test demo format format-check clean completions man \
-	fuzz fuzz-build
+	fuzz fuzz-build install uninstall deb
 
 all: build
 
 deps:
 	@scripts/deps.sh
 
-# Release binaries (demo, install, benchmark).
+# Release binaries (demo, install, deb, benchmark). The Swift runtime is linked in, so the binaries
+# need only Debian's own libraries (libc, libstdc++, libseccomp, libcap, libnftables).
 build: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --static-swift-stdlib
 
 build-debug: deps
 	$(SWIFT) build --build-tests
@@ -50,22 +51,45 @@ fuzz: fuzz-build
 demo: build
 	BCA_BIN=$(CURDIR)/$(RELEASE_BIN) demo/demo.sh
 
+# Install on this host (PREFIX=/usr/local): boundary-agent in bin, the helper and its workers in
+# libexec/boundary-client-agent (the helper starts the workers from its own directory), the unit in
+# /etc/systemd/system, the configuration (kept if present), completions, man page, the workers' user.
+# DESTDIR= stages the files only. packaging/install.sh does the work; docs/install.md explains it.
+INSTALL_ENV = PREFIX=$(PREFIX) BIN=$(RELEASE_BIN) CLI_DOCS=$(CLI_DOCS) DESTDIR=$(DESTDIR)
+
+install: build
+	$(MAKE) completions man CLI_CONFIG=release
+	$(INSTALL_ENV) packaging/install.sh files
+	@if [ -z "$(DESTDIR)" ]; then $(INSTALL_ENV) packaging/install.sh system; fi
+
+uninstall:
+	$(INSTALL_ENV) packaging/install.sh uninstall
+
+# The Debian package (version from ./VERSION), built with dpkg-deb into .build/deb/.
+deb: build
+	$(MAKE) completions man CLI_CONFIG=release
+	BIN=$(RELEASE_BIN) CLI_DOCS=$(CLI_DOCS) packaging/build-deb.sh
+
 # boundary-agent's shell completions (bash, zsh, fish) and man page, generated from its ArgumentParser
 # definitions into $(CLI_DOCS) (packaging installs them from there).
 CLI_DOCS ?= .build/cli-docs
+# debug or release (install and deb use the release build they already have).
+CLI_CONFIG ?= debug
+CLI_FLAGS = -c $(CLI_CONFIG) $(if $(filter release,$(CLI_CONFIG)),--static-swift-stdlib)
+CLI_BIN = .build/$(CLI_CONFIG)
 
 completions:
-	$(SWIFT) build --product boundary-agent
+	$(SWIFT) build $(CLI_FLAGS) --product boundary-agent
 	mkdir -p $(CLI_DOCS)/completions
-	$(DEBUG_BIN)/boundary-agent --generate-completion-script bash >$(CLI_DOCS)/completions/boundary-agent.bash
-	$(DEBUG_BIN)/boundary-agent --generate-completion-script zsh >$(CLI_DOCS)/completions/_boundary-agent
-	$(DEBUG_BIN)/boundary-agent --generate-completion-script fish >$(CLI_DOCS)/completions/boundary-agent.fish
+	$(CLI_BIN)/boundary-agent --generate-completion-script bash >$(CLI_DOCS)/completions/boundary-agent.bash
+	$(CLI_BIN)/boundary-agent --generate-completion-script zsh >$(CLI_DOCS)/completions/_boundary-agent
+	$(CLI_BIN)/boundary-agent --generate-completion-script fish >$(CLI_DOCS)/completions/boundary-agent.fish
 
 man:
-	$(SWIFT) build --product boundary-agent
-	$(SWIFT) build --product generate-manual
+	$(SWIFT) build $(CLI_FLAGS) --product boundary-agent
+	$(SWIFT) build $(CLI_FLAGS) --product generate-manual
 	mkdir -p $(CLI_DOCS)/man/man1
-	$(DEBUG_BIN)/generate-manual $(DEBUG_BIN)/boundary-agent --section 1 --output-directory $(CLI_DOCS)/man/man1 \
+	$(CLI_BIN)/generate-manual $(CLI_BIN)/boundary-agent --section 1 --output-directory $(CLI_DOCS)/man/man1 \
 		--date $$(git log -1 --format=%cs 2>/dev/null || date +%F)
 
 format:

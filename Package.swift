@@ -51,12 +51,12 @@ let package = Package(
         .target(name: "AgentConfig"),
         // Shared worker plumbing: logging bootstrap, NIO glue around PrivSep.
         .target(name: "AgentCore", dependencies: ["PrivSep", "AgentIPC", "AgentConfig", nioCore, nioPosix, logging]),
-        // DNS wire codec (RFC 1035, 3596, 6891) on ByteBuffer.
-        .target(name: "DNSCodec", dependencies: [nioCore]),
+        // DNS wire codec (RFC 1035, 3596, 6891) on ByteBuffer; A/AAAA data are AgentConfig's address types.
+        .target(name: "DNSCodec", dependencies: ["AgentConfig", nioCore]),
         // The DNS server: serving, alias views, forwarding, cache.
         .target(
             name: "DNSService",
-            dependencies: ["DNSCodec", "PrivSep", "AgentIPC", "AgentConfig", nioCore, nioPosix, logging]),
+            dependencies: ["DNSCodec", "PrivSep", "AgentIPC", "AgentConfig", "AgentCore", nioCore, nioPosix, logging]),
         // Boundary wire formats: base58, protobuf messages, controller JSON resources and errors.
         .target(name: "BoundaryWire", dependencies: ["JSON"]),
         // Boundary client: controller HTTP API and the worker data plane (TLS 1.3 + WebSocket).
@@ -103,7 +103,8 @@ let package = Package(
         .executableTarget(name: "dev-controller", dependencies: ["DevController", argumentParser, logging]),
         // Test/benchmark only: runs DNSServer unsandboxed on addresses it binds itself (Tests/integration/t_dns_*).
         .executableTarget(
-            name: "dns-test-server", dependencies: ["DNSService", "DNSCodec", nioCore, nioPosix, logging],
+            name: "dns-test-server",
+            dependencies: ["DNSService", "DNSCodec", "AgentConfig", nioCore, nioPosix, logging],
             path: "Tests/dns-test-server"),
         // Test only: runs the broker unsandboxed on sockets it binds, optionally with the real DNSServer
         // in-process (Tests/integration/t_broker_*).
@@ -132,7 +133,7 @@ let package = Package(
             name: "AgentCoreTests", dependencies: ["AgentCore", "AgentIPC", "AgentConfig", "PrivSep", logging]),
         .testTarget(
             name: "HelperTests", dependencies: ["privileged-helper", "AgentIPC", "AgentConfig", "PrivSep", "JSON"]),
-        .testTarget(name: "DNSCodecTests", dependencies: ["DNSCodec", nioCore]),
+        .testTarget(name: "DNSCodecTests", dependencies: ["DNSCodec", "AgentConfig", nioCore]),
         .testTarget(
             name: "DNSServiceTests",
             dependencies: ["DNSService", "DNSCodec", "AgentConfig", nioCore, nioPosix, nioEmbedded]),

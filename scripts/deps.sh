@@ -16,6 +16,8 @@ packages=(
     curl socat tmux openssl postgresql-client jq python3
     # gdb injects a forbidden syscall into a running worker (t_hardening_sandbox)
     gdb
+    # packaging: systemd-analyze (verify, security), deb-systemd-helper, dpkg-deb, binutils (strip)
+    systemd init-system-helpers dpkg binutils
     # benchmark contenders and tools
     dnsperf haproxy iperf3 wrk gnuplot-nox
 )
@@ -35,7 +37,7 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
     chmod +x /usr/sbin/policy-rc.d
     created_policy=1
 fi
-cleanup() { [ $created_policy = 1 ] && rm -f /usr/sbin/policy-rc.d; }
+cleanup() { if [ $created_policy = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi; }
 trap cleanup EXIT
 
 echo "make deps: installing ${missing[*]}"

@@ -8,6 +8,7 @@ enum HelperCommand {
     case upstreamServers([UpstreamServer])
     case logFile(Int32)
     case peerLink(Int32)
+    case statusJournal(Int32)
     case dnsListener(DNSListener, Int32)
     case proxyListener(ProxyListener, Int32)
     case bootstrapEnd
@@ -37,6 +38,7 @@ enum HelperCommand {
             case .upstreamServers(let u): self = .upstreamServers(u)
             case .logFile(let fd): self = .logFile(fd)
             case .peerLink(let fd): self = .peerLink(fd)
+            case .statusJournal(let fd): self = .statusJournal(fd)
             case .listener(let slot, let fd): self = .proxyListener(slot, fd)
             case .bootstrapEnd: self = .bootstrapEnd
             case .reloadBegin: self = .reloadBegin
@@ -50,7 +52,9 @@ enum HelperCommand {
     /// The fd the command carries, if any (closed when the command is refused).
     var fd: Int32? {
         switch self {
-        case .logFile(let fd), .peerLink(let fd), .dnsListener(_, let fd), .proxyListener(_, let fd): return fd
+        case .logFile(let fd), .peerLink(let fd), .statusJournal(let fd), .dnsListener(_, let fd),
+            .proxyListener(_, let fd):
+            return fd
         default: return nil
         }
     }
@@ -61,6 +65,7 @@ enum HelperCommand {
         case .upstreamServers: return "upstreamServers"
         case .logFile: return "logFile"
         case .peerLink: return "peerLink"
+        case .statusJournal: return "statusJournal"
         case .dnsListener(let slot, _): return "listener \(slot)"
         case .proxyListener(let slot, _): return "listener \(slot)"
         case .bootstrapEnd: return "bootstrapEnd"

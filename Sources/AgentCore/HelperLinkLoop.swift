@@ -81,7 +81,7 @@ struct HelperLinkLoop {
             logger.info("shutting down")
             control.execute { service.shutdown { _exit(0) } }
             control.scheduleTask(in: WorkerMain.shutdownGrace) { _exit(0) }
-        case .dnsListener, .proxyListener, .bootstrapEnd:
+        case .dnsListener, .proxyListener, .statusJournal, .bootstrapEnd:
             fatal(command, "only valid during the bootstrap")
         }
     }

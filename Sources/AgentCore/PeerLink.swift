@@ -13,8 +13,15 @@ import Synchronization
 public final class PeerLink<Inbound: IPCMessage, Outbound: IPCMessage>: Sendable {
     let link: IPCLink
     let sender: IPCSender
-    let started = Mutex(false)
+    /// Whether the reader runs, and whether the fd is closed: `close()` may race with the reader's
+    /// own exit (end of file), and must never shut down an fd number the kernel has since reused.
+    let state = Mutex(LinkState())
     let logger: Logger
+
+    struct LinkState {
+        var started = false
+        var closed = false
+    }
 
     init(fd: Int32, logger: Logger) throws {
         precondition(Inbound.direction != Outbound.direction, "a peer link has two directions")
@@ -38,18 +45,21 @@ public final class PeerLink<Inbound: IPCMessage, Outbound: IPCMessage>: Sendable
         on eventLoop: EventLoop, _ handler: @escaping @Sendable (Inbound) -> Void,
         onClose: @escaping @Sendable (IPCError) -> Void = { _ in }
     ) throws {
-        let first = started.withLock { s -> Bool in
-            defer { s = true }
-            return !s
+        let first = state.withLock { s -> Bool in
+            defer { s.started = true }
+            return !s.started && !s.closed
         }
-        precondition(first, "a peer link is started once")
+        precondition(first, "a peer link is started once, and not after close")
         let link = self.link
         let logger = self.logger
         let sender = self.sender
         try PThread.start {
             defer {
                 sender.stop()
-                link.close()
+                self.state.withLock { s in
+                    s.closed = true
+                    link.close()
+                }
             }
             while true {
                 do {
@@ -71,11 +81,16 @@ public final class PeerLink<Inbound: IPCMessage, Outbound: IPCMessage>: Sendable
     /// `onClose`. A link never started is closed at once.
     public func close() {
         sender.stop()
-        let wasStarted = started.withLock { s -> Bool in
-            defer { s = true }
-            return s
+        let link = self.link
+        state.withLock { s in
+            guard !s.closed else { return }
+            if s.started {
+                link.shutdown()  // the reader wakes with end of file and closes the fd
+            } else {
+                s.closed = true
+                link.close()
+            }
         }
-        if wasStarted { link.shutdown() } else { link.close() }
     }
 }
 

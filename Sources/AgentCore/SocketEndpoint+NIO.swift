@@ -80,21 +80,4 @@ public enum ChannelPeer {
             return channel.eventLoop.makeFailedFuture(PrivSepError.syscall("SO_ORIGINAL_DST", EAFNOSUPPORT))
         }
     }
-
-    /// The uid owning the client socket of an accepted TCP channel, where `server` is what the client
-    /// connected to: the original destination for redirected connections, else our local address
-    /// (the default). Nil when the client is not on this host or already gone.
-    public static func tcpOwnerUID(_ channel: Channel, server: SocketEndpoint? = nil) throws -> UInt32? {
-        guard let remote = channel.remoteAddress.flatMap(SocketEndpoint.init),
-            let target = server ?? channel.localAddress.flatMap(SocketEndpoint.init)
-        else { return nil }
-        return try socketOwnerUID(.tcp, client: remote, server: target)
-    }
-
-    /// The uid owning the socket that sent a UDP datagram from `source` to our `destination`
-    /// (the DNS address:53 it arrived on). Nil when not found.
-    public static func udpOwnerUID(source: SocketAddress, destination: SocketAddress) throws -> UInt32? {
-        guard let client = SocketEndpoint(source), let server = SocketEndpoint(destination) else { return nil }
-        return try socketOwnerUID(.udp, client: client, server: server)
-    }
 }

@@ -17,16 +17,19 @@ struct WorkerBootstrap {
     var upstreams: [UpstreamServer] = []
     var logFD: Int32 = -1
     var peerFD: Int32 = -1
+    /// The broker's status journal (proxy worker only; required there).
+    var statusJournalFD: Int32? = nil
     var sockets: WorkerSockets
 
     /// Reads the bootstrap sequence (`configText`, `upstreamServers`, `logFile`, `peerLink`, the
-    /// role's listeners, `bootstrapEnd`). A duplicate item, a missing one, or anything else is
+    /// role's listeners, (proxy) `statusJournal`, `bootstrapEnd`). A duplicate item, a missing one, or anything else is
     /// fatal: it can only be a bug or a forgery, and the helper restarts us.
     static func receive(role: WorkerRole, link: IPCLink) throws -> WorkerBootstrap {
         var text: String? = nil
         var upstreams: [UpstreamServer]? = nil
         var logFD: Int32? = nil
         var peerFD: Int32? = nil
+        var journalFD: Int32? = nil
         var dns: [DNSListener: Int32] = [:]
         var proxy: [ProxyListener: Int32] = [:]
         func refuse(_ command: HelperCommand, _ why: String) -> AgentCoreError {
@@ -53,6 +56,9 @@ struct WorkerBootstrap {
             case .peerLink(let fd):
                 guard peerFD == nil else { throw refuse(command, "sent twice") }
                 peerFD = fd
+            case .statusJournal(let fd):
+                guard journalFD == nil else { throw refuse(command, "sent twice") }
+                journalFD = fd
             case .dnsListener(let slot, let fd):
                 guard dns[slot] == nil else { throw refuse(command, "sent twice") }
                 dns[slot] = fd
@@ -78,8 +84,9 @@ struct WorkerBootstrap {
             }
             sockets = .dns(DNSSockets(udp4: u4, tcp4: t4, udp6: u6, tcp6: t6))
         case .proxy:
-            guard let p4 = proxy[.proxy4], let p6 = proxy[.proxy6], let unix = proxy[.apiUnix] else {
-                throw AgentCoreError.bootstrap("bootstrapEnd without the proxy listeners and the API socket")
+            guard let p4 = proxy[.proxy4], let p6 = proxy[.proxy6], let unix = proxy[.apiUnix], journalFD != nil else {
+                throw AgentCoreError.bootstrap(
+                    "bootstrapEnd without the proxy listeners, the API socket and the status journal")
             }
             sockets = .proxy(ProxySockets(proxy4: p4, proxy6: p6, apiUnix: unix, apiTCP: proxy[.apiTCP]))
         }
@@ -88,6 +95,7 @@ struct WorkerBootstrap {
         result.upstreams = upstreams
         result.logFD = logFD
         result.peerFD = peerFD
+        result.statusJournalFD = journalFD
         do {
             result.config = try ConfigLoader.parse(text, path: "configuration from the helper")
         } catch {

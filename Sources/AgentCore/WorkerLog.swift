@@ -1,4 +1,5 @@
 import AgentConfig
+import AgentIPC
 import Logging
 import Synchronization
 
@@ -72,7 +73,7 @@ public struct WorkerLogHandler: LogHandler {
         var all = metadata
         if let extra = event.metadata { all.merge(extra) { $1 } }
         let fields = all.sorted { $0.key < $1.key }.map { " \($0.key)=\($0.value)" }.joined()
-        sink.write(Array("\(WorkerLog.timestamp()) \(event.level) \(label): \(event.message)\(fields)\n".utf8))
+        sink.write(Array("\(LogTimestamp.now()) \(event.level) \(label): \(event.message)\(fields)\n".utf8))
     }
 }
 
@@ -86,22 +87,6 @@ public enum WorkerLog {
         case .warn: return .warning
         case .error: return .error
         }
-    }
-
-    /// UTC with milliseconds, from gmtime_r: needs no time zone file (TZ is pinned before the
-    /// sandbox anyway, swift-notes §2).
-    static func timestamp() -> String {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        var t = ts.tv_sec
-        var tm = tm()
-        gmtime_r(&t, &tm)
-        func pad(_ v: Int32, _ width: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
-        }
-        return "\(pad(tm.tm_year + 1900, 4))-\(pad(tm.tm_mon + 1, 2))-\(pad(tm.tm_mday, 2))T"
-            + "\(pad(tm.tm_hour, 2)):\(pad(tm.tm_min, 2)):\(pad(tm.tm_sec, 2)).\(pad(Int32(ts.tv_nsec / 1_000_000), 3))Z"
     }
 
     static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {

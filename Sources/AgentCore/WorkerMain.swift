@@ -16,27 +16,30 @@ import Synchronization
 ///
 /// A worker's main.swift is one call:
 ///
-///     WorkerMain.runDNS { context in try MyDNSService(context: context) }
+///     WorkerMain.runDNS(prepare: { preparation in … }, serve: { context, prepared in try MyDNSService(context) })
 ///
-/// The closure runs after the sandbox is up, on the main thread; it starts its channels on
+/// `prepare` runs before the sandbox; `serve` after it, on the main thread: it starts its channels on
 /// `context.group` and returns the service object AgentCore drives (reload, peer link, shutdown).
 public enum WorkerMain {
-    /// The DNS worker: chroots to an empty directory, `SandboxProfile.dnsWorker`.
-    public static func runDNS(
+    /// The DNS worker: chroots to an empty directory, `SandboxProfile.dnsWorker`. `prepare` runs
+    /// before the chroot and the sandbox (NSS lookups); its result goes to `serve` after them.
+    public static func runDNS<Prepared>(
         arguments: [String] = CommandLine.arguments,
-        serve: (WorkerContext) throws -> any DNSWorkerService
+        prepare: (WorkerPreparation) throws -> Prepared,
+        serve: (WorkerContext, Prepared) throws -> any DNSWorkerService
     ) -> Never {
-        run(role: .dns, arguments: arguments, prepare: { _, _ in () }) { context, _ in
-            let service = try serve(context)
+        run(role: .dns, arguments: arguments, prepare: prepare) { context, prepared in
+            let service = try serve(context, prepared)
             return (service, { fd, logger in service.peerLinkReplaced(try DNSPeerLink(fd: fd, logger: logger)) })
         }
     }
 
-    /// The proxy worker: `prepare` runs before the sandbox with the parsed configuration (load the
-    /// CA bundle, certificates: anything from disk); its result goes to `serve` after the sandbox.
+    /// The proxy worker: `prepare` runs before the sandbox with the parsed configuration and the
+    /// status journal (load the CA bundle, certificates: anything from disk); its result goes to
+    /// `serve` after the sandbox.
     public static func runProxy<Prepared>(
         arguments: [String] = CommandLine.arguments,
-        prepare: (AgentConfiguration, Logger) throws -> Prepared,
+        prepare: (WorkerPreparation) throws -> Prepared,
         serve: (WorkerContext, Prepared) throws -> any ProxyWorkerService
     ) -> Never {
         run(role: .proxy, arguments: arguments, prepare: prepare) { context, prepared in
@@ -51,7 +54,7 @@ public enum WorkerMain {
     typealias PeerAttach = @Sendable (Int32, Logger) throws -> Void
 
     static func run<Prepared>(
-        role: WorkerRole, arguments: [String], prepare: (AgentConfiguration, Logger) throws -> Prepared,
+        role: WorkerRole, arguments: [String], prepare: (WorkerPreparation) throws -> Prepared,
         serve: (WorkerContext, Prepared) throws -> (any WorkerService, PeerAttach)
     ) -> Never {
         do {
@@ -63,7 +66,8 @@ public enum WorkerMain {
                 level: WorkerLog.level(bootstrap.config.logLevel))
             LoggingSystem.bootstrap { WorkerLogHandler(label: $0, sink: sink) }
             let logger = Logger(label: role.executableName)
-            let prepared = try prepare(bootstrap.config, logger)
+            let prepared = try prepare(
+                WorkerPreparation(config: bootstrap.config, statusJournalFD: bootstrap.statusJournalFD, logger: logger))
             let threads = try WorkerBootstrap.sandbox(role: role, config: bootstrap.config, options: options)
             logger.info(
                 "sandboxed",
@@ -96,6 +100,15 @@ public enum WorkerMain {
             _exit(1)
         }
     }
+}
+
+/// What a worker's `prepare` hook gets: it runs before the chroot, the privilege drop and the
+/// sandbox, so it may read files and ask NSS.
+public struct WorkerPreparation {
+    public let config: AgentConfiguration
+    /// The broker's status journal (an open file in /run; proxy worker only).
+    public let statusJournalFD: Int32?
+    public let logger: Logger
 }
 
 /// Command-line flags of a worker (set by the helper, not by people).

@@ -99,13 +99,17 @@ public enum HelperToDNS: IPCMessage, Equatable {
     }
 }
 
-/// Helper → proxy worker; the same sequence as `HelperToDNS`, with the proxy's listeners.
-/// `listener(.apiTCP, _)` is absent when `api_listen_port` is 0.
+/// Helper → proxy worker; the same sequence as `HelperToDNS`, with the proxy's listeners and the
+/// status journal. `listener(.apiTCP, _)` is absent when `api_listen_port` is 0.
 public enum HelperToProxy: IPCMessage, Equatable {
     case configText(String)
     case upstreamServers([UpstreamServer])
     case logFile(Int32)
     case peerLink(Int32)
+    /// The broker's status errors and warnings, kept in `<dir of api_socket_path>/status-journal`
+    /// (O_RDWR | O_APPEND, root's, mode 0600) so they outlive a worker or agent restart until reboot
+    /// (/run).
+    case statusJournal(Int32)
     case listener(ProxyListener, Int32)
     case bootstrapEnd
     case reloadBegin
@@ -121,6 +125,7 @@ public enum HelperToProxy: IPCMessage, Equatable {
         case .upstreamServers(let servers): return HelperCodec.upstreams(servers)
         case .logFile(let fd): return Frame(kind: .logFile, fds: [fd])
         case .peerLink(let fd): return Frame(kind: .peerLink, fds: [fd])
+        case .statusJournal(let fd): return Frame(kind: .statusJournal, fds: [fd])
         case .listener(let slot, let fd): return Frame(kind: slot.kind, fds: [fd])
         case .bootstrapEnd: return Frame(kind: .bootstrapEnd)
         case .reloadBegin: return Frame(kind: .reloadBegin)
@@ -137,6 +142,7 @@ public enum HelperToProxy: IPCMessage, Equatable {
             case .upstreamServers: return .upstreamServers(try HelperCodec.upstreams(&r))
             case .logFile: return .logFile(frame.fds[0])
             case .peerLink: return .peerLink(frame.fds[0])
+            case .statusJournal: return .statusJournal(frame.fds[0])
             case .proxyListener4: return .listener(.proxy4, frame.fds[0])
             case .proxyListener6: return .listener(.proxy6, frame.fds[0])
             case .apiUnixListener: return .listener(.apiUnix, frame.fds[0])

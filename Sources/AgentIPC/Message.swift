@@ -10,6 +10,7 @@ public enum MessageKind: UInt16, Sendable, CaseIterable, CustomStringConvertible
     case upstreamServers = 101
     case logFile = 102
     case peerLink = 103
+    case statusJournal = 104
     case dnsUDP4 = 110
     case dnsTCP4 = 111
     case dnsUDP6 = 112
@@ -48,6 +49,7 @@ public enum MessageKind: UInt16, Sendable, CaseIterable, CustomStringConvertible
         case .upstreamServers: return "upstreamServers"
         case .logFile: return "logFile"
         case .peerLink: return "peerLink"
+        case .statusJournal: return "statusJournal"
         case .dnsUDP4: return "dnsUDP4"
         case .dnsTCP4: return "dnsTCP4"
         case .dnsUDP6: return "dnsUDP6"
@@ -83,9 +85,9 @@ public enum MessageKind: UInt16, Sendable, CaseIterable, CustomStringConvertible
         switch self {
         case .configText: return 4 + IPCLimits.maxConfigText
         case .upstreamServers: return 4 + IPCLimits.maxUpstreams * 19
-        case .logFile, .peerLink, .dnsUDP4, .dnsTCP4, .dnsUDP6, .dnsTCP6, .proxyListener4, .proxyListener6,
-            .apiUnixListener, .apiTCPListener, .bootstrapEnd, .reloadBegin, .reloadEnd, .shutdown, .ready,
-            .flushCache:
+        case .logFile, .peerLink, .statusJournal, .dnsUDP4, .dnsTCP4, .dnsUDP6, .dnsTCP6, .proxyListener4,
+            .proxyListener6, .apiUnixListener, .apiTCPListener, .bootstrapEnd, .reloadBegin, .reloadEnd, .shutdown,
+            .ready, .flushCache:
             return 0
         case .requestResult: return 4 + 1 + 4 + IPCLimits.maxResultText
         case .pause: return 4 + 4 + IPCLimits.maxReason
@@ -93,9 +95,9 @@ public enum MessageKind: UInt16, Sendable, CaseIterable, CustomStringConvertible
         case .reportError: return 4 + IPCLimits.maxErrorText
         case .setView: return 4 + 4 + IPCLimits.maxViewEntries * (4 + IPCLimits.maxName + 4 + 16)
         case .setFallbackUsers: return 4 + IPCLimits.maxFallbackUsers * 4
-        case .resolveResult: return 4 + 4 + 4 + IPCLimits.maxName + 1 + 4 + 16
+        case .resolveResult: return 8 + 4 + 4 + IPCLimits.maxName + 1 + 4 + 16
         case .aliasQueried: return 4 + 4 + IPCLimits.maxName
-        case .resolveRequest: return 4 + 4 + 4 + IPCLimits.maxName
+        case .resolveRequest: return 8 + 4 + 4 + IPCLimits.maxName
         case .counters: return 4 + DNSCounters.fieldCount * 8
         }
     }
@@ -103,8 +105,8 @@ public enum MessageKind: UInt16, Sendable, CaseIterable, CustomStringConvertible
     /// How many fds a message of this kind carries: exactly this many, no more, no fewer.
     public var fdCount: Int {
         switch self {
-        case .logFile, .peerLink, .dnsUDP4, .dnsTCP4, .dnsUDP6, .dnsTCP6, .proxyListener4, .proxyListener6,
-            .apiUnixListener, .apiTCPListener:
+        case .logFile, .peerLink, .statusJournal, .dnsUDP4, .dnsTCP4, .dnsUDP6, .dnsTCP6, .proxyListener4,
+            .proxyListener6, .apiUnixListener, .apiTCPListener:
             return 1
         default:
             return 0
@@ -133,7 +135,7 @@ public enum Direction: String, Sendable, CaseIterable, CustomStringConvertible {
             ]
         case .helperToProxy:
             return [
-                .configText, .upstreamServers, .logFile, .peerLink, .proxyListener4, .proxyListener6,
+                .configText, .upstreamServers, .logFile, .peerLink, .statusJournal, .proxyListener4, .proxyListener6,
                 .apiUnixListener, .apiTCPListener, .bootstrapEnd, .reloadBegin, .reloadEnd, .shutdown, .requestResult,
             ]
         case .dnsToHelper: return WorkerRole.dns.permittedRequests

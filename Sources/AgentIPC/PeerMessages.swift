@@ -17,36 +17,44 @@ public struct AliasEntry: Sendable, Equatable {
 /// The uid that means "the query could not be tied to one user" (answer from the union of views).
 public let unknownUID = UInt32.max
 
-/// What the DNS worker counts, for `status`. Sent whole; the broker keeps the latest.
+/// What the DNS worker counts, for `status` (the scalar counters of `DNSService.DNSCounters`,
+/// per-upstream failures summed). Sent whole, every few seconds when something changed; the broker
+/// keeps the latest.
 public struct DNSCounters: Sendable, Equatable {
     public var queries: UInt64 = 0
     public var aliasAnswers: UInt64 = 0
-    /// Alias names asked for a type other than A/AAAA (answered NODATA).
-    public var aliasNoData: UInt64 = 0
     public var forwarded: UInt64 = 0
     public var cacheHits: UInt64 = 0
-    public var servfail: UInt64 = 0
-    public var upstreamFailures: UInt64 = 0
-    /// Queries whose sender's uid sock_diag could not find (answered from the union of views).
-    public var unattributed: UInt64 = 0
+    /// SERVFAIL answers the DNS worker produced.
+    public var serverFailures: UInt64 = 0
+    public var formatErrors: UInt64 = 0
+    public var dropped: UInt64 = 0
+    public var truncatedAnswers: UInt64 = 0
+    public var tcpRetries: UInt64 = 0
     public var fallbackRequests: UInt64 = 0
-    public var malformed: UInt64 = 0
+    public var mismatchedAnswers: UInt64 = 0
+    /// Failed upstream attempts, all upstreams together.
+    public var upstreamFailures: UInt64 = 0
+    /// Gauges: answers cached and client TCP connections now.
+    public var cacheEntries: UInt64 = 0
+    public var tcpConnections: UInt64 = 0
 
     public init() {}
 
-    static let fieldCount = 10
+    static let fieldCount = 14
 
     var fields: [UInt64] {
         [
-            queries, aliasAnswers, aliasNoData, forwarded, cacheHits, servfail, upstreamFailures, unattributed,
-            fallbackRequests, malformed,
+            queries, aliasAnswers, forwarded, cacheHits, serverFailures, formatErrors, dropped, truncatedAnswers,
+            tcpRetries, fallbackRequests, mismatchedAnswers, upstreamFailures, cacheEntries, tcpConnections,
         ]
     }
 
     init(fields f: [UInt64]) {
         precondition(f.count == DNSCounters.fieldCount, "decoder reads exactly fieldCount values")
-        (queries, aliasAnswers, aliasNoData, forwarded, cacheHits) = (f[0], f[1], f[2], f[3], f[4])
-        (servfail, upstreamFailures, unattributed, fallbackRequests, malformed) = (f[5], f[6], f[7], f[8], f[9])
+        (queries, aliasAnswers, forwarded, cacheHits, serverFailures) = (f[0], f[1], f[2], f[3], f[4])
+        (formatErrors, dropped, truncatedAnswers, tcpRetries, fallbackRequests) = (f[5], f[6], f[7], f[8], f[9])
+        (mismatchedAnswers, upstreamFailures, cacheEntries, tcpConnections) = (f[10], f[11], f[12], f[13])
     }
 }
 
@@ -58,7 +66,7 @@ public enum BrokerToDNS: IPCMessage, Equatable {
     /// (`resolveRequest`) before the answer.
     case setFallbackUsers([UInt32])
     /// The answer to `resolveRequest`; no address means "not an alias" (forward as usual).
-    case resolveResult(requestID: UInt32, uid: UInt32, name: String, ipv4: IPv4Address?, ipv6: IPv6Address?)
+    case resolveResult(requestID: UInt64, uid: UInt32, name: String, ipv4: IPv4Address?, ipv6: IPv6Address?)
     case flushCache
 
     public static let direction = Direction.brokerToDNS
@@ -81,7 +89,7 @@ public enum BrokerToDNS: IPCMessage, Equatable {
             for uid in uids { w.u32(uid) }
             return Frame(kind: .setFallbackUsers, payload: w.bytes)
         case .resolveResult(let requestID, let uid, let name, let ipv4, let ipv6):
-            w.u32(requestID)
+            w.u64(requestID)
             w.u32(uid)
             w.string(name)
             w.u8((ipv4 == nil ? 0 : 1) | (ipv6 == nil ? 0 : 2))
@@ -114,7 +122,7 @@ public enum BrokerToDNS: IPCMessage, Equatable {
                 for _ in 0..<n { uids.append(try r.u32("uid")) }
                 return .setFallbackUsers(uids)
             case .resolveResult:
-                let requestID = try r.u32("requestID")
+                let requestID = try r.u64("requestID")
                 let uid = try r.u32("uid")
                 let name = try r.string("name", maxLength: IPCLimits.maxName)
                 let present = try r.u8("present")
@@ -139,7 +147,7 @@ public enum DNSToBroker: IPCMessage, Equatable {
     case aliasQueried(uid: UInt32, alias: String)
     /// A fallback user asked for `name`; the DNS answer waits for `resolveResult` (bounded by
     /// `dns_request_timeout`).
-    case resolveRequest(requestID: UInt32, uid: UInt32, name: String)
+    case resolveRequest(requestID: UInt64, uid: UInt32, name: String)
     case counters(DNSCounters)
 
     public static let direction = Direction.dnsToBroker
@@ -152,7 +160,7 @@ public enum DNSToBroker: IPCMessage, Equatable {
             w.string(alias)
             return Frame(kind: .aliasQueried, payload: w.bytes)
         case .resolveRequest(let requestID, let uid, let name):
-            w.u32(requestID)
+            w.u64(requestID)
             w.u32(uid)
             w.string(name)
             return Frame(kind: .resolveRequest, payload: w.bytes)
@@ -170,7 +178,7 @@ public enum DNSToBroker: IPCMessage, Equatable {
                 let uid = try r.u32("uid")
                 return .aliasQueried(uid: uid, alias: try r.string("alias", maxLength: IPCLimits.maxName))
             case .resolveRequest:
-                let requestID = try r.u32("requestID")
+                let requestID = try r.u64("requestID")
                 let uid = try r.u32("uid")
                 return .resolveRequest(
                     requestID: requestID, uid: uid, name: try r.string("name", maxLength: IPCLimits.maxName))

@@ -6,6 +6,14 @@ public enum RuntimePaths {
         directory(of: stateFile) + "/empty"
     }
 
+    /// The broker's status journal: `status-journal` beside the API socket, in the runtime directory
+    /// (default /run/boundary-client-agent/status-journal). The helper opens it and passes the fd; it
+    /// lives in /run so status errors and warnings outlast restarts of the agent but not a reboot
+    /// (the state file may live on disk: a crash followed by a reboot must still be undone).
+    public static func statusJournal(apiSocketPath: String) -> String {
+        directory(of: apiSocketPath) + "/status-journal"
+    }
+
     /// The directory part of `path` ("/" for a file at the root).
     public static func directory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }

@@ -117,8 +117,17 @@ final class HTTPExchange: @unchecked Sendable {
 
     func start() {
         eventLoop.preconditionInEventLoop()
-        deadline = eventLoop.scheduleTask(in: timeout) { [self] in
+        let deadline = eventLoop.scheduleTask(in: timeout) { [self] in
             fail(.timeout("no complete answer from \(endpoint) within \(Self.describe(timeout))"))
+        }
+        self.deadline = deadline
+        // When the event loop group shuts down with the request in flight, NIO fails scheduled tasks
+        // instead of running them, and a resolver waiting on its own timer may never answer: end the
+        // exchange then, or its promise leaks (a fatal error in debug builds).
+        deadline.futureResult.whenFailure { [self] error in
+            if let loopError = error as? EventLoopError, loopError == .shutdown {
+                fail(.connectionFailed("the client is shutting down"))
+            }
         }
         if let address = endpoint.literalAddress {
             connect(to: [address][...], lastError: nil)

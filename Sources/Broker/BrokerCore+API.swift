@@ -33,14 +33,9 @@ extension BrokerCore {
         var items: [SessionItem] = []
         for (key, state) in sessions where key.uid == uid {
             for session in state.liveSessions(at: now) {
-                let info = session.info
                 items.append(
                     SessionItem(
-                        alias: key.alias,
-                        sessionAuthorization: SessionAuthorizationSummary(
-                            sessionID: info.sessionID, targetID: info.targetID, createdTime: info.createdTime,
-                            expiration: info.expiration, endpoint: info.endpoint, type: info.type,
-                            connectionLimit: info.connectionLimit, credentials: info.credentials),
+                        alias: key.alias, sessionAuthorization: session.info,
                         connections: session.open + session.reserved))
             }
         }

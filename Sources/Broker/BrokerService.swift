@@ -20,9 +20,12 @@ public final class BrokerService: ProxyWorkerService {
         self.logger = logger
     }
 
-    /// Before the sandbox: see `ProxyWorker.prepare`.
-    public static func prepare(_ config: AgentConfiguration, _ logger: Logger) throws -> ProxyWorker.Prepared {
-        try ProxyWorker.prepare(configuration: config, statusJournalFD: nil, logger: logger)
+    /// Before the sandbox: see `ProxyWorker.prepare`. `statusJournalFD` is the file the helper keeps
+    /// in /run for the status errors and warnings.
+    public static func prepare(_ config: AgentConfiguration, statusJournalFD: CInt?, _ logger: Logger) throws
+        -> ProxyWorker.Prepared
+    {
+        try ProxyWorker.prepare(configuration: config, statusJournalFD: statusJournalFD, logger: logger)
     }
 
     /// After the sandbox: builds the broker and serves `context.proxySockets`.
@@ -51,7 +54,7 @@ public final class BrokerService: ProxyWorkerService {
                 case .aliasQueried(let uid, let alias):
                     worker.aliasQueried(uid: uid, alias: alias)
                 case .resolveRequest(let requestID, let uid, let name):
-                    worker.resolveRequest(requestID: UInt64(requestID), uid: uid, name: name)
+                    worker.resolveRequest(requestID: requestID, uid: uid, name: name)
                 case .counters:
                     break
                 }
@@ -92,7 +95,7 @@ struct PeerLinkDNSPort: DNSWorkerPort {
     func resolveResult(requestID: UInt64, uid: UInt32, name: String, addresses: AliasAddresses?) {
         link.send(
             .resolveResult(
-                requestID: UInt32(truncatingIfNeeded: requestID), uid: uid, name: name,
+                requestID: requestID, uid: uid, name: name,
                 ipv4: addresses.map { IPv4Address(value: $0.v4) },
                 ipv6: addresses.map {
                     IPv6Address(high: UInt64(truncatingIfNeeded: $0.v6 >> 64), low: UInt64(truncatingIfNeeded: $0.v6))

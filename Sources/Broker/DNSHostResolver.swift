@@ -4,6 +4,10 @@ import NIOCore
 import NIOPosix
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Resolves controller and worker host names inside the sandbox, where getaddrinfo may not run (it
 /// reads /etc files, and NIO's wrapper uses Dispatch): an A and an AAAA query to the DNS worker
 /// (`v4_prefix` base + 1, port 53), which forwards names that are not aliases to the system's
@@ -58,6 +62,12 @@ public struct DNSHostResolver: HostResolver {
             promise.fail(ControllerError.resolutionFailed(host: host, reason: "no answer from the DNS server"))
         }
         promise.futureResult.whenComplete { _ in timer.cancel() }
+        // A group shutting down fails the timer instead of running it: answer then, or the promise leaks.
+        timer.futureResult.whenFailure { error in
+            if let loopError = error as? EventLoopError, loopError == .shutdown {
+                promise.fail(ControllerError.resolutionFailed(host: host, reason: "the resolver is shutting down"))
+            }
+        }
         let server = self.server
         if transport == .tcp {
             Self.overTCP(lookup, server: server, promise: promise, on: eventLoop)
@@ -74,6 +84,21 @@ public struct DNSHostResolver: HostResolver {
         }
     }
 
+    /// The wildcard addresses for an ephemeral local port. As literal addresses: NIO's `bind(host:port:)`
+    /// goes through getaddrinfo, whose AI_ADDRCONFIG check opens a NETLINK_ROUTE socket, which the
+    /// sandbox answers by killing the process.
+    static var anyIPv4: SocketAddress {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        return SocketAddress(address, host: "")
+    }
+
+    static var anyIPv6: SocketAddress {
+        var address = sockaddr_in6()
+        address.sin6_family = sa_family_t(AF_INET6)
+        return SocketAddress(address, host: "")
+    }
+
     func overUDP(_ lookup: DNSLookup, promise: EventLoopPromise<DNSLookup.Answer>, on eventLoop: EventLoop) {
         let server = self.server
         DatagramBootstrap(group: eventLoop)
@@ -83,7 +108,7 @@ public struct DNSHostResolver: HostResolver {
                         DNSUDPLookupHandler(lookup: lookup, server: server, promise: promise))
                 }
             }
-            .bind(host: server.protocol == .inet6 ? "::" : "0.0.0.0", port: 0)
+            .bind(to: server.protocol == .inet6 ? Self.anyIPv6 : Self.anyIPv4)
             .whenComplete { result in
                 switch result {
                 case .success(let channel):

@@ -1,3 +1,4 @@
+import AgentCore
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -49,7 +50,7 @@ public final class LocalAPIServer: Sendable {
     func identify(_ channel: Channel, transport: LocalAPIRoute.Transport) -> EventLoopFuture<UInt32> {
         switch transport {
         case .unix:
-            return SocketFacts.peerUID(of: channel)
+            return ChannelPeer.credentials(channel).map(\.uid)
         case .tcp:
             guard let remote = channel.remoteAddress, let local = channel.localAddress else {
                 return channel.eventLoop.makeFailedFuture(BrokerError.identification("no addresses"))

@@ -1,3 +1,4 @@
+import AgentAPI
 import JSON
 import NIOCore
 
@@ -61,30 +62,6 @@ public struct SessionRecord<Grant: Sendable>: Sendable, CustomStringConvertible 
     static var expiryMargin: TimeAmount { .seconds(10) }
 }
 
-/// The controller's view of a session, as the local API shows it to its owner.
-public struct SessionInfo: Sendable, Equatable {
-    public var sessionID: String
-    public var targetID: String?
-    public var createdTime: String?
-    public var expiration: String?
-    public var endpoint: String?
-    public var type: String?
-    public var connectionLimit: Int32?
-    /// `credentials` of the authorize-session response, as the controller sent them (brokered
-    /// secrets: shown only to the owner, never logged).
-    public var credentials: [JSONValue]
-
-    public init(
-        sessionID: String, targetID: String? = nil, createdTime: String? = nil, expiration: String? = nil,
-        endpoint: String? = nil, type: String? = nil, connectionLimit: Int32? = nil, credentials: [JSONValue] = []
-    ) {
-        self.sessionID = sessionID
-        self.targetID = targetID
-        self.createdTime = createdTime
-        self.expiration = expiration
-        self.endpoint = endpoint
-        self.type = type
-        self.connectionLimit = connectionLimit
-        self.credentials = credentials
-    }
-}
+/// The controller's view of a session, as the local API shows it to its owner (`credentials` are the
+/// brokered secrets of the authorize-session response: shown only to the owner, never logged).
+public typealias SessionInfo = SessionAuthorizationSummary

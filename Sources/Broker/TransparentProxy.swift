@@ -1,3 +1,4 @@
+import AgentCore
 import Logging
 import NIOCore
 import NIOPosix
@@ -45,7 +46,7 @@ public final class TransparentProxy: Sendable {
             return refuse(channel, peer: "?", reason: "no peer address")
         }
         let peer = IPText.endpoint(remote)
-        SocketFacts.originalDestination(of: channel).whenComplete { result in
+        ChannelPeer.originalDestination(channel).map(\.socketAddress).whenComplete { result in
             switch result {
             case .failure(let error):
                 self.refuse(channel, peer: peer, reason: "no original destination (\(error))")

@@ -178,8 +178,11 @@ fail: {
 }
 }
 
-int cps_sockdiag_lookup(int protocol, int family, const uint8_t *src, uint16_t sport, const uint8_t *dst,
-                        uint16_t dport, uint32_t *uid, uint32_t *inode) {
+int cps_sockdiag_open(void) { return socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG); }
+
+int cps_sockdiag_lookup_on(int fd, int protocol, int family, const uint8_t *src, uint16_t sport,
+                           const uint8_t *dst, uint16_t dport, uint32_t *uid, uint32_t *inode) {
+    static uint32_t sequence;  // distinct per request, so a stale reply is recognised
     size_t alen = family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
     if (alen == 0 || (protocol != IPPROTO_TCP && protocol != IPPROTO_UDP)) {
         errno = EINVAL;
@@ -193,7 +196,7 @@ int cps_sockdiag_lookup(int protocol, int family, const uint8_t *src, uint16_t s
     msg.nlh.nlmsg_len = sizeof(msg);
     msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
     msg.nlh.nlmsg_flags = NLM_F_REQUEST;  // no NLM_F_DUMP: an exact lookup
-    msg.nlh.nlmsg_seq = 1;
+    msg.nlh.nlmsg_seq = __atomic_add_fetch(&sequence, 1, __ATOMIC_RELAXED);
     msg.req.sdiag_family = (uint8_t)family;
     msg.req.sdiag_protocol = (uint8_t)protocol;
     msg.req.idiag_states = ~0U;
@@ -204,24 +207,50 @@ int cps_sockdiag_lookup(int protocol, int family, const uint8_t *src, uint16_t s
     msg.req.id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
     msg.req.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
 
-    long reply[2048 / sizeof(long)];
-    ssize_t n = netlink_exchange(NETLINK_SOCK_DIAG, &msg, sizeof(msg), reply, sizeof(reply));
+    struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+    ssize_t n;
+    do {
+        n = sendto(fd, &msg, sizeof(msg), 0, (struct sockaddr *)&kernel, sizeof(kernel));
+    } while (n < 0 && errno == EINTR);
     if (n < 0) return -1;
-    for (struct nlmsghdr *h = (struct nlmsghdr *)reply; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
-        if (h->nlmsg_type == NLMSG_ERROR) {
-            const struct nlmsgerr *e = NLMSG_DATA(h);
-            errno = e->error ? -e->error : ENOENT;
+    long reply[2048 / sizeof(long)];
+    for (;;) {
+        struct sockaddr_nl from;
+        socklen_t fromlen = sizeof(from);
+        // The kernel answers inside sendto (netlink_unicast_kernel runs the handler synchronously),
+        // so the reply is already queued; MSG_DONTWAIT keeps a kernel surprise from blocking us.
+        n = recvfrom(fd, reply, sizeof(reply), MSG_DONTWAIT, (struct sockaddr *)&from, &fromlen);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return -1;
+        if (from.nl_pid != 0) continue;  // only the kernel may answer
+        for (struct nlmsghdr *h = (struct nlmsghdr *)reply; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+            if (h->nlmsg_seq != msg.nlh.nlmsg_seq) continue;  // a reply to an earlier request
+            if (h->nlmsg_type == NLMSG_ERROR) {
+                const struct nlmsgerr *e = NLMSG_DATA(h);
+                errno = e->error ? -e->error : ENOENT;
+                return -1;
+            }
+            if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY && h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct inet_diag_msg))) {
+                const struct inet_diag_msg *m = NLMSG_DATA(h);
+                *uid = m->idiag_uid;
+                *inode = m->idiag_inode;
+                return 0;
+            }
+            errno = EPROTO;
             return -1;
         }
-        if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY && h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct inet_diag_msg))) {
-            const struct inet_diag_msg *m = NLMSG_DATA(h);
-            *uid = m->idiag_uid;
-            *inode = m->idiag_inode;
-            return 0;
-        }
     }
-    errno = EPROTO;
-    return -1;
+}
+
+int cps_sockdiag_lookup(int protocol, int family, const uint8_t *src, uint16_t sport, const uint8_t *dst,
+                        uint16_t dport, uint32_t *uid, uint32_t *inode) {
+    int fd = cps_sockdiag_open();
+    if (fd < 0) return -1;
+    int rc = cps_sockdiag_lookup_on(fd, protocol, family, src, sport, dst, dport, uid, inode);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return rc;
 }
 
 static void add_attr(struct nlmsghdr *h, size_t cap, unsigned short type, const void *data, size_t len) {

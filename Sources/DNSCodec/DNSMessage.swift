@@ -1,3 +1,4 @@
+import AgentConfig
 import NIOCore
 
 /// A whole DNS message as values (RFC 1035 §4.1). This is the general, allocating model used for
@@ -154,7 +155,7 @@ public struct DNSMessage: Hashable, Sendable {
         switch type {
         case .a:
             guard length == 4 else { throw .invalidRecordData(type: type.rawValue) }
-            return .a(IPv4Address(try reader.readUInt32("A")))
+            return .a(IPv4Address(value: try reader.readUInt32("A")))
         case .aaaa:
             guard length == 16 else { throw .invalidRecordData(type: type.rawValue) }
             let high = UInt64(try reader.readUInt32("AAAA")) << 32 | UInt64(try reader.readUInt32("AAAA"))

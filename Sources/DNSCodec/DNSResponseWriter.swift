@@ -1,3 +1,4 @@
+import AgentConfig
 import NIOCore
 
 /// Builds the server's own answers straight into a reused `ByteBuffer`, without allocating: alias answers,

@@ -1,3 +1,5 @@
+import AgentConfig
+
 /// The data of one resource record. Types we do not know keep their RDATA as opaque bytes (RFC 3597 §5).
 public enum RecordData: Hashable, Sendable {
     case a(IPv4Address)

@@ -1,3 +1,4 @@
+import AgentConfig
 import DNSCodec
 import NIOCore
 
@@ -95,8 +96,7 @@ struct AliasIndex {
         for (wire, entry) in normalized {
             let index = findOrInsert(wire: wire, alias: entry.name)
             let owner = Owner(
-                uid: uid, ipv4: entry.ipv4.map { IPv4Address($0.value) },
-                ipv6: entry.ipv6.map { IPv6Address(high: $0.high, low: $0.low) }, lastReported: 0)
+                uid: uid, ipv4: entry.ipv4, ipv6: entry.ipv6, lastReported: 0)
             if let position = self.owner(of: index, uid: uid) {
                 self.entries[Int(index)].owners[position] = owner  // a repeated name: the last one wins
             } else {

@@ -1,3 +1,5 @@
+import AgentIPC
+
 /// Counters for `status` and metrics, since the server started.
 public struct DNSCounters: Sendable, Equatable {
     /// Every message received that looked like a query (dropped ones included).
@@ -27,4 +29,26 @@ public struct DNSCounters: Sendable, Equatable {
     public var tcpConnections: Int = 0
 
     public init() {}
+}
+
+extension AgentIPC.DNSCounters {
+    /// The counters as the dns → broker link carries them: the scalar counters, failures of every
+    /// upstream summed.
+    public init(_ counters: DNSService.DNSCounters) {
+        self.init()
+        queries = counters.queries
+        aliasAnswers = counters.aliasAnswers
+        forwarded = counters.forwarded
+        cacheHits = counters.cacheHits
+        serverFailures = counters.serverFailures
+        formatErrors = counters.formatErrors
+        dropped = counters.dropped
+        truncatedAnswers = counters.truncatedAnswers
+        tcpRetries = counters.tcpRetries
+        fallbackRequests = counters.fallbackRequests
+        mismatchedAnswers = counters.mismatchedAnswers
+        upstreamFailures = counters.upstreamFailures.values.reduce(0, &+)
+        cacheEntries = UInt64(max(0, counters.cacheEntries))
+        tcpConnections = UInt64(max(0, counters.tcpConnections))
+    }
 }

@@ -162,12 +162,10 @@ public final class DNSServer: @unchecked Sendable {
 
     /// The broker's answer to `resolveRequest`; no address means "not an alias": the name is forwarded.
     public func resolveResult(
-        requestID: UInt64, uid: UInt32, name: String, ipv4: AgentConfig.IPv4Address?, ipv6: AgentConfig.IPv6Address?
+        requestID: UInt64, uid: UInt32, name: String, ipv4: IPv4Address?, ipv6: IPv6Address?
     ) {
-        let wire4 = ipv4.map { DNSCodec.IPv4Address($0.value) }
-        let wire6 = ipv6.map { DNSCodec.IPv6Address(high: $0.high, low: $0.low) }
         onLoop { engine in
-            engine.forwarder.resolveResult(requestID: requestID, uid: uid, name: name, ipv4: wire4, ipv6: wire6)
+            engine.forwarder.resolveResult(requestID: requestID, uid: uid, name: name, ipv4: ipv4, ipv6: ipv6)
             engine.endOfBatch()
         }
     }
@@ -175,6 +173,16 @@ public final class DNSServer: @unchecked Sendable {
     /// Forgets every cached answer (the broker asks on pause and on alias changes).
     public func flushCache() {
         onLoop { engine in engine.cache.removeAll() }
+    }
+
+    /// Forgets every view and fallback user and the cache: a restarted broker starts with no tokens,
+    /// so what the previous one pushed no longer holds (the new one pushes what it knows).
+    public func resetViews() {
+        onLoop { engine in
+            for uid in engine.aliases.uids { _ = engine.aliases.setView(uid: uid, entries: []) }
+            engine.fallbackUIDs = []
+            engine.cache.removeAll()
+        }
     }
 
     // MARK: configuration and status

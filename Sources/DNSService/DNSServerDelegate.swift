@@ -1,4 +1,5 @@
 import AgentConfig
+import AgentIPC
 import DNSCodec
 
 /// What the DNS server tells the session broker (the dns → broker half of the IPC vocabulary). Called on
@@ -17,23 +18,21 @@ public protocol DNSServerDelegate: AnyObject {
 }
 
 /// One alias in a user's view: the alias value and the local addresses the broker assigned to it (the
-/// agent's address types from `AgentConfig`; the codec has wire twins with the same representation).
+/// agent's address types from `AgentConfig`, which the codec writes as A and AAAA data).
 public struct AliasEntry: Sendable, Hashable {
     /// The alias value (a DNS name; case and a trailing dot do not matter).
     public var name: String
-    public var ipv4: AgentConfig.IPv4Address?
-    public var ipv6: AgentConfig.IPv6Address?
+    public var ipv4: IPv4Address?
+    public var ipv6: IPv6Address?
 
-    public init(name: String, ipv4: AgentConfig.IPv4Address?, ipv6: AgentConfig.IPv6Address?) {
+    public init(name: String, ipv4: IPv4Address?, ipv6: IPv6Address?) {
         self.name = name
         self.ipv4 = ipv4
         self.ipv6 = ipv6
     }
 
-    /// The same from the codec's address values.
-    public init(name: String, ipv4: DNSCodec.IPv4Address?, ipv6: DNSCodec.IPv6Address?) {
-        self.name = name
-        self.ipv4 = ipv4.map { AgentConfig.IPv4Address(value: $0.value) }
-        self.ipv6 = ipv6.map { AgentConfig.IPv6Address(high: $0.high, low: $0.low) }
+    /// An entry of the broker's `setView` message (AgentIPC).
+    public init(_ entry: AgentIPC.AliasEntry) {
+        self.init(name: entry.alias, ipv4: entry.ipv4, ipv6: entry.ipv6)
     }
 }

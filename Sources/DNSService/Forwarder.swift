@@ -1,3 +1,4 @@
+import AgentConfig
 import DNSCodec
 import Logging
 import NIOCore

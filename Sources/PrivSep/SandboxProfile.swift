@@ -74,8 +74,8 @@ public struct SandboxProfile: Sendable {
             + outboundRules(reason: "forwarding to upstream resolvers (UDP, TCP on truncation)"))
 
     /// The proxy worker (session broker): accepts redirected TCP and the local API on passed
-    /// listeners, opens TLS connections to controllers and Boundary workers, asks sock_diag who
-    /// connected. Everything it reads from disk (CA bundle, config) is loaded before the sandbox, so it
+    /// listeners, opens TLS connections to controllers and Boundary workers, resolves their host
+    /// names by asking the DNS worker over UDP, asks sock_diag who connected. Everything it reads from disk (CA bundle, config) is loaded before the sandbox, so it
     /// gets no file access: `openat` fails with EACCES like in the DNS worker. (A read-only `openat`
     /// would be defensible for a lazily loaded CA bundle, but nothing needs it today, and a
     /// compromised broker reading /etc would help an attacker map the host.)
@@ -83,7 +83,10 @@ public struct SandboxProfile: Sendable {
         name: "proxy-worker",
         rules: common
             + inetSockets(types: [SOCK_STREAM.rawValue], reason: "TLS connections to controllers and workers")
-            + outboundRules(reason: "TLS connections to controllers and Boundary workers"))
+            // Controller and worker host names are resolved by asking the DNS worker (DNSHostResolver):
+            // a UDP socket on an ephemeral port per lookup, TCP only as the fallback (RFC 7766).
+            + inetSockets(types: [SOCK_DGRAM.rawValue], reason: "DNS queries to the DNS worker (host names)")
+            + outboundRules(reason: "TLS connections to controllers and Boundary workers; DNS to the DNS worker"))
 
     public static func named(_ name: String) -> SandboxProfile? {
         switch name {

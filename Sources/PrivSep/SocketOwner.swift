@@ -38,6 +38,61 @@ public enum TransportProtocol: Sendable {
 public func socketOwner(_ transport: TransportProtocol, client: SocketEndpoint, server: SocketEndpoint) throws
     -> SocketOwner?
 {
+    try lookUpOwner(transport, client: client, server: server) { proto, family, src, sport, dst, dport, uid, inode in
+        cps_sockdiag_lookup(proto, family, src, sport, dst, dport, uid, inode)
+    }
+}
+
+/// The uid owning the client's socket (see `socketOwner`); nil when not found.
+public func socketOwnerUID(_ transport: TransportProtocol, client: SocketEndpoint, server: SocketEndpoint) throws
+    -> UInt32?
+{
+    try socketOwner(transport, client: client, server: server)?.uid
+}
+
+/// `socketOwner` on one NETLINK_SOCK_DIAG socket kept open across lookups: for the DNS worker, which
+/// asks once per query (two syscalls a lookup instead of four). Opened at the first lookup (so it can
+/// be made before or after the sandbox, which allows `socket(AF_NETLINK, …, NETLINK_SOCK_DIAG)`).
+/// Not thread-safe: one owner (an event loop) per instance.
+public final class SocketOwnerQuery {
+    private var fd: Int32 = -1
+
+    public init() {}
+
+    deinit {
+        if fd >= 0 { Posix.closeQuietly(fd) }
+    }
+
+    public func owner(_ transport: TransportProtocol, client: SocketEndpoint, server: SocketEndpoint) throws
+        -> SocketOwner?
+    {
+        if fd < 0 {
+            fd = cps_sockdiag_open()
+            guard fd >= 0 else { throw PrivSepError.syscall("socket(NETLINK_SOCK_DIAG)", Glibc.errno) }
+        }
+        let fd = self.fd
+        do {
+            return try lookUpOwner(transport, client: client, server: server) {
+                proto, family, src, sport, dst, dport, uid, inode in
+                cps_sockdiag_lookup_on(fd, proto, family, src, sport, dst, dport, uid, inode)
+            }
+        } catch {
+            // A socket in a bad state (overrun, closed under us) is replaced at the next lookup.
+            Posix.closeQuietly(fd)
+            self.fd = -1
+            throw error
+        }
+    }
+}
+
+/// The shared part: the id in the kernel's order for `transport`, the C lookup, ENOENT as nil.
+private func lookUpOwner(
+    _ transport: TransportProtocol, client: SocketEndpoint, server: SocketEndpoint,
+    _ lookup: (
+        Int32, Int32, UnsafePointer<UInt8>, UInt16, UnsafePointer<UInt8>, UInt16, UnsafeMutablePointer<UInt32>,
+        UnsafeMutablePointer<UInt32>
+    ) -> Int32
+) throws -> SocketOwner? {
     guard client.family == server.family else { return nil }
     let (src, dst) = transport == .tcp ? (client, server) : (server, client)
     var uid: UInt32 = 0
@@ -46,7 +101,7 @@ public func socketOwner(_ transport: TransportProtocol, client: SocketEndpoint, 
     let family = client.family == .inet ? AF_INET : AF_INET6
     let rc = src.withAddressBytes { s in
         dst.withAddressBytes { d in
-            cps_sockdiag_lookup(
+            lookup(
                 proto, family, s.baseAddress!.assumingMemoryBound(to: UInt8.self), src.port,
                 d.baseAddress!.assumingMemoryBound(to: UInt8.self), dst.port, &uid, &inode)
         }
@@ -55,11 +110,4 @@ public func socketOwner(_ transport: TransportProtocol, client: SocketEndpoint, 
     let err = Glibc.errno
     if err == ENOENT { return nil }
     throw PrivSepError.syscall("sock_diag lookup", err)
-}
-
-/// The uid owning the client's socket (see `socketOwner`); nil when not found.
-public func socketOwnerUID(_ transport: TransportProtocol, client: SocketEndpoint, server: SocketEndpoint) throws
-    -> UInt32?
-{
-    try socketOwner(transport, client: client, server: server)?.uid
 }

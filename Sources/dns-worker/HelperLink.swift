@@ -1,39 +1,43 @@
 import AgentCore
-import AgentIPC
-import Logging
+import DNSService
 import NIOCore
 
-/// What the helper and the broker say to the DNS worker, mapped onto the server: a reload swaps the
-/// upstreams, a new broker link replaces the old one, shutdown closes the channels.
+/// What the helper says to the DNS worker, mapped onto the server: a reload (SIGHUP, or new system
+/// upstreams) becomes `DNSServer.update(configuration:)`, a fresh broker link replaces the old one,
+/// shutdown closes the channels. Also sends the counters to the broker every few seconds.
 final class HelperLink: DNSWorkerService {
-    let server: StubDNSServer
-    let logger: Logger
+    /// How often the counters go to the broker (only when they changed).
+    static let countersInterval: TimeAmount = .seconds(5)
 
-    init(server: StubDNSServer, logger: Logger) {
+    let server: DNSServer
+    let broker: BrokerLink
+    let unionUIDs: Set<UInt32>
+    let countersTask: RepeatedTask
+
+    init(server: DNSServer, broker: BrokerLink, unionUIDs: Set<UInt32>) {
         self.server = server
-        self.logger = logger
-    }
-
-    func reload(_ reload: WorkerReload) {
-        server.setUpstreams(
-            reload.config.overrideUpstreamDNSServers.isEmpty
-                ? reload.systemUpstreams : reload.config.overrideUpstreamDNSServers)
-    }
-
-    func peerLinkReplaced(_ link: DNSPeerLink) {
-        let logger = self.logger
-        do {
-            // The stub has no alias views yet; it drains the link so the broker never blocks.
-            try link.start(on: server.group.next()) { message in
-                logger.debug("from broker: \(message.kind)")
-            }
-            logger.debug("broker link attached")
-        } catch {
-            logger.error("broker link: \(error)")
+        self.broker = broker
+        self.unionUIDs = unionUIDs
+        countersTask = server.eventLoop.scheduleRepeatedAsyncTask(
+            initialDelay: HelperLink.countersInterval, delay: HelperLink.countersInterval
+        ) { _ in
+            server.counters().map { broker.report($0) }
         }
     }
 
+    func reload(_ reload: WorkerReload) {
+        server.update(
+            configuration: Bootstrap.serverConfiguration(
+                reload.config, systemUpstreams: reload.systemUpstreams, unionUIDs: unionUIDs))
+    }
+
+    func peerLinkReplaced(_ link: DNSPeerLink) {
+        broker.attach(link)
+    }
+
     func shutdown(done: @escaping @Sendable () -> Void) {
+        countersTask.cancel()
+        broker.detach()
         server.close().whenComplete { _ in done() }
     }
 }

@@ -15,7 +15,7 @@ struct HelperLog {
 
     func log(_ level: LogLevel, _ message: String) {
         guard HelperLog.ranks[level]! >= HelperLog.ranks[self.level]! else { return }
-        let line = Array("\(HelperLog.timestamp()) \(level) helper: \(message)\n".utf8)
+        let line = Array("\(LogTimestamp.now()) \(level) helper: \(message)\n".utf8)
         if fd >= 0 { try? Posix.write(fd, line) }
         if toStdout { try? Posix.write(1, line) }
         if fd < 0 || level == .warn || level == .error { try? Posix.write(2, line) }
@@ -30,20 +30,5 @@ struct HelperLog {
     static func open(_ path: String) throws -> Int32 {
         try Posix.makeDirectory(RuntimePaths.directory(of: path), mode: 0o755)
         return try Posix.open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, mode: 0o640)
-    }
-
-    static func timestamp() -> String {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        var t = ts.tv_sec
-        var tm = tm()
-        gmtime_r(&t, &tm)
-        func pad(_ v: Int, _ w: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, w - s.count)) + s
-        }
-        return "\(pad(Int(tm.tm_year) + 1900, 4))-\(pad(Int(tm.tm_mon) + 1, 2))-\(pad(Int(tm.tm_mday), 2))T"
-            + "\(pad(Int(tm.tm_hour), 2)):\(pad(Int(tm.tm_min), 2)):\(pad(Int(tm.tm_sec), 2))."
-            + "\(pad(Int(ts.tv_nsec) / 1_000_000, 3))Z"
     }
 }

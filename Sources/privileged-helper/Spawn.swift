@@ -57,7 +57,7 @@ enum Spawn {
     /// The bootstrap sequence for `role`; listener fds are the helper's (copies go out).
     static func bootstrap(
         role: WorkerRole, configText: String, upstreams: [UpstreamServer], logFD: Int32, peerFD: Int32,
-        listeners: Listeners
+        statusJournalFD: Int32, listeners: Listeners
     ) -> [Frame] {
         switch role {
         case .dns:
@@ -71,6 +71,7 @@ enum Spawn {
         case .proxy:
             var messages: [HelperToProxy] = [
                 .configText(configText), .upstreamServers(upstreams), .logFile(logFD), .peerLink(peerFD),
+                .statusJournal(statusJournalFD),
             ]
             for slot in ProxyListener.allCases {
                 if let fd = listeners.proxy[slot] { messages.append(.listener(slot, fd)) }

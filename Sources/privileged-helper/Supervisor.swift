@@ -29,6 +29,8 @@ final class Supervisor {
     let seccompLog: Bool
     let signalFD: Int32
     var listeners = Listeners()
+    /// The broker's status journal (`RuntimePaths.statusJournal`), open for the whole run.
+    var statusJournal: Int32 = -1
     var upstreams: [UpstreamServer] = []
     var paused = false
     var directory = ""
@@ -98,6 +100,10 @@ final class Supervisor {
         try listeners.bindProxy()
         try changes.recordSocketFile(c.apiSocketPath)
         try listeners.bindAPI(socketPath: c.apiSocketPath, port: c.apiListenPort)
+        // Not a host change: the journal stays after a stop, so the status survives until reboot.
+        statusJournal = try Posix.open(
+            RuntimePaths.statusJournal(apiSocketPath: c.apiSocketPath), O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW,
+            mode: 0o600)
         try changes.installFirewall(
             Firewall.Rules(
                 v4Prefix: "\(c.v4Prefix)", v4DNS: "\(c.dnsListenV4)", proxyPort4: listeners.proxyPort4,
@@ -212,7 +218,8 @@ final class Supervisor {
         }
         defer { Posix.closeQuietly(peer) }
         let frames = Spawn.bootstrap(
-            role: role, configText: configText, upstreams: upstreams, logFD: log.fd, peerFD: peer, listeners: listeners)
+            role: role, configText: configText, upstreams: upstreams, logFD: log.fd, peerFD: peer,
+            statusJournalFD: statusJournal, listeners: listeners)
         do {
             try Spawn.send(frames, to: handle.control)
         } catch {
@@ -328,6 +335,7 @@ final class Supervisor {
 
     func finish() {
         listeners.closeAll()
+        if statusJournal >= 0 { Posix.closeQuietly(statusJournal) }
         for fd in pendingPeer.values { Posix.closeQuietly(fd) }
         if changes.revertAll() {
             do { try changes.state.remove() } catch { log.error("\(error)") }
@@ -340,7 +348,7 @@ final class Supervisor {
 
     func event(_ text: String) {
         log.info(text)
-        events.insert(["time": .string(HelperLog.timestamp()), "message": .string(text)], at: 0)
+        events.insert(["time": .string(LogTimestamp.now()), "message": .string(text)], at: 0)
         if events.count > Supervisor.maxEvents { events.removeLast() }
     }
 }

@@ -98,4 +98,62 @@ final class WorkerBootstrapTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("is not a helper→dns message"), "\(error)")
         }
     }
+
+    // MARK: the proxy worker: its listeners and the status journal
+
+    func proxySequence(journal: Bool = true) throws -> [HelperToProxy] {
+        var messages: [HelperToProxy] = [
+            .configText(""), .upstreamServers([]), .logFile(try pipeFD()), .peerLink(try pipeFD()),
+        ]
+        if journal { messages.append(.statusJournal(try pipeFD())) }
+        for slot in ProxyListener.allCases { messages.append(.listener(slot, try pipeFD())) }
+        return messages + [.bootstrapEnd]
+    }
+
+    func sendProxy(_ messages: [HelperToProxy]) throws -> IPCLink {
+        let (a, b) = try Posix.socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue))
+        let helper = IPCLink(fd: a, inbound: .proxyToHelper)
+        defer { helper.close() }
+        for m in messages {
+            try helper.send(m)
+            for fd in m.frame().fds { Posix.closeQuietly(fd) }
+        }
+        return IPCLink(fd: b, inbound: .helperToProxy)
+    }
+
+    func testProxyGetsTheStatusJournal() throws {
+        let link = try sendProxy(try proxySequence())
+        defer { link.close() }
+        let b = try WorkerBootstrap.receive(role: .proxy, link: link)
+        let journal = try XCTUnwrap(b.statusJournalFD)
+        let s = try XCTUnwrap({ if case .proxy(let s) = b.sockets { return s } else { return nil } }())
+        let fds = [b.logFD, b.peerFD, journal, s.proxy4, s.proxy6, s.apiUnix, try XCTUnwrap(s.apiTCP)]
+        XCTAssertEqual(Set(fds).count, 7, "seven distinct descriptors")
+        for fd in fds { Posix.closeQuietly(fd) }
+    }
+
+    func testProxyWithoutTheStatusJournalIsFatal() throws {
+        let link = try sendProxy(try proxySequence(journal: false))
+        defer { link.close() }
+        XCTAssertThrowsError(try WorkerBootstrap.receive(role: .proxy, link: link)) { error in
+            XCTAssertTrue("\(error)".contains("the status journal"), "\(error)")
+        }
+    }
+
+    func testSecondStatusJournalIsFatal() throws {
+        var messages = try proxySequence()
+        messages.insert(.statusJournal(try pipeFD()), at: 1)
+        let link = try sendProxy(messages)
+        defer { link.close() }
+        XCTAssertThrowsError(try WorkerBootstrap.receive(role: .proxy, link: link)) { error in
+            XCTAssertTrue("\(error)".contains("statusJournal: sent twice"), "\(error)")
+        }
+    }
+
+    func testTheStatusJournalToTheDNSWorkerIsRefused() throws {
+        try helperEnd.send(Frame(kind: .statusJournal, fds: [try pipeFD()]))
+        XCTAssertThrowsError(try WorkerBootstrap.receive(role: .dns, link: workerEnd)) { error in
+            XCTAssertTrue("\(error)".contains("is not a helper→dns message"), "\(error)")
+        }
+    }
 }

@@ -64,6 +64,10 @@ final class MalformedFrameTests: XCTestCase {
         expect(.unexpectedKind(.proxyListener4, .helperToDNS)) {
             try self.assemble(self.header(MessageKind.proxyListener4.rawValue, length: 0), .helperToDNS)
         }
+        // The status journal goes to the broker only.
+        expect(.unexpectedKind(.statusJournal, .helperToDNS)) {
+            try self.assemble(self.header(MessageKind.statusJournal.rawValue, length: 0), .helperToDNS)
+        }
         // Broker vocabulary on the helper link.
         expect(.unexpectedKind(.setView, .proxyToHelper)) {
             try self.assemble(self.header(MessageKind.setView.rawValue, length: 0), .proxyToHelper)
@@ -134,6 +138,12 @@ final class MalformedFrameTests: XCTestCase {
         // A listener message without its fd: the frame assembles, decoding refuses it.
         let frame = try XCTUnwrap(assemble(header(MessageKind.dnsUDP4.rawValue, length: 0), .helperToDNS))
         expect(.wrongFDCount(.dnsUDP4, expected: 1, got: 0)) { try HelperToDNS(frame: frame) }
+        // The status journal without its fd, and with bytes it never carries.
+        let journal = try XCTUnwrap(assemble(header(MessageKind.statusJournal.rawValue, length: 0), .helperToProxy))
+        expect(.wrongFDCount(.statusJournal, expected: 1, got: 0)) { try HelperToProxy(frame: journal) }
+        expect(.oversized(.statusJournal, length: 1, limit: 0)) {
+            try HelperToProxy(frame: Frame(kind: .statusJournal, payload: [1]))
+        }
         // Two fds where one belongs.
         let (r1, w1) = try probePipe()
         let (r2, w2) = try probePipe()

@@ -72,7 +72,8 @@ final class MessageRoundTripTests: XCTestCase {
     func testHelperToProxy() throws {
         let messages: [HelperToProxy] = try [
             .configText(""), .upstreamServers(upstreams), .logFile(someFD()), .peerLink(someFD()),
-            .listener(.proxy4, someFD()), .listener(.proxy6, someFD()), .listener(.apiUnix, someFD()),
+            .statusJournal(someFD()), .listener(.proxy4, someFD()), .listener(.proxy6, someFD()),
+            .listener(.apiUnix, someFD()),
             .listener(.apiTCP, someFD()), .bootstrapEnd, .reloadBegin, .reloadEnd, .shutdown,
             .requestResult(RequestResult(id: UInt32.max, succeeded: true, message: "{\"a\":1}")),
         ]
@@ -109,9 +110,10 @@ final class MessageRoundTripTests: XCTestCase {
         for m in toDNS { _ = try roundTrip(m) }
         var counters = DNSCounters()
         counters.queries = 12
-        counters.malformed = UInt64.max
+        counters.tcpConnections = UInt64.max
         let toBroker: [DNSToBroker] = [
-            .aliasQueried(uid: unknownUID, alias: "db.corp"), .resolveRequest(requestID: 1, uid: 1002, name: "x.corp"),
+            .aliasQueried(uid: unknownUID, alias: "db.corp"),
+            .resolveRequest(requestID: 1 << 40, uid: 1002, name: "x.corp"),
             .counters(counters),
         ]
         for m in toBroker { _ = try roundTrip(m) }

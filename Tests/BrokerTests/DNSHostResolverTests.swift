@@ -18,7 +18,18 @@ final class DNSHostResolverTests: XCTestCase {
             throw XCTSkip("needs dnsmasq (make deps installs it)")
         }
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        port = Int.random(in: 20_000...40_000)
+        // dnsmasq needs a fixed port, on a machine where other tests run too: one below the kernel's
+        // ephemeral range (32768-60999, where outgoing sockets take theirs), and another one when
+        // dnsmasq exits because the port is taken after all.
+        for _ in 0..<5 {
+            port = Int.random(in: 20_000..<32_000)
+            if try startDNSMasq() { return }
+        }
+        XCTFail("dnsmasq did not start on any of 5 ports")
+    }
+
+    /// Starts dnsmasq on `port`; true once it answers, false when it exited (port in use).
+    func startDNSMasq() throws -> Bool {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/dnsmasq")
         process.arguments = [
@@ -31,13 +42,16 @@ final class DNSHostResolverTests: XCTestCase {
         process.standardError = FileHandle.nullDevice
         try process.run()
         dnsmasq = process
-        // Wait until it answers.
         let resolver = DNSHostResolver(
             server: try SocketAddress(ipAddress: "127.0.0.1", port: port), timeout: .milliseconds(200))
         for _ in 0..<50 {
-            if (try? resolver.resolve(host: "ctl.bca.test", port: 1, on: group.next()).wait()) != nil { return }
+            if (try? resolver.resolve(host: "ctl.bca.test", port: 1, on: group.next()).wait()) != nil { return true }
+            if !process.isRunning { break }
         }
-        XCTFail("dnsmasq did not start")
+        process.terminate()
+        process.waitUntilExit()
+        dnsmasq = nil
+        return false
     }
 
     override func tearDown() {

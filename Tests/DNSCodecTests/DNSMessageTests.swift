@@ -1,3 +1,4 @@
+import AgentConfig
 import DNSCodec
 import NIOCore
 import XCTest

@@ -3,7 +3,6 @@ import DNSService
 import NIOCore
 import XCTest
 
-// Imports AgentConfig and not DNSCodec: both define IPv4Address/IPv6Address.
 final class ConfigurationMappingTests: XCTestCase {
     func testAgentConfigurationMapsOntoTheServer() throws {
         var agent = AgentConfiguration()

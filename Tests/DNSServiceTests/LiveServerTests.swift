@@ -1,3 +1,4 @@
+import AgentConfig
 import DNSCodec
 import Glibc
 import Logging
@@ -57,6 +58,7 @@ final class LiveServerTests: XCTestCase {
         let upstream = try start(DNSServerConfiguration(cacheSize: 0, unionUIDs: [me]))
         upstream.setView(
             uid: 4_000_000, entries: names.map { AliasEntry(name: $0.key, ipv4: IPv4Address($0.value), ipv6: nil) })
+        try settle(upstream)
         return upstream
     }
 
@@ -119,8 +121,10 @@ final class LiveServerTests: XCTestCase {
         XCTAssertEqual(counters.forwarded, 2)
         XCTAssertEqual(counters.cacheHits, 1)
         XCTAssertEqual(counters.aliasAnswers, 0)
-        // A view change flushes the cache.
+        // A view change flushes the cache. (settle: setView only queues the change on the server's loop,
+        // which may read the next datagram first; it once did, and the query was a cache hit.)
         server.setView(uid: me &+ 1, entries: [])
+        try settle(server)
         _ = TestClient.udp(try TestClient.query("web.boundary.dev"), to: address)
         XCTAssertEqual(try server.counters().wait().forwarded, 3)
     }
@@ -242,6 +246,7 @@ final class LiveServerTests: XCTestCase {
     func testMalformedUDPIsAnsweredOrDroppedAndServingGoesOn() throws {
         let server = try start()
         server.setView(uid: me, entries: [AliasEntry(name: "a.test", ipv4: IPv4Address(100, 64, 0, 1), ipv6: nil)])
+        try settle(server)
         let address = server.udpAddresses[0]
         XCTAssertNil(TestClient.udp([1, 2, 3], to: address, timeoutSeconds: 1))  // no header: dropped
         let formerr = TestClient.parse(

@@ -1,3 +1,4 @@
+import AgentConfig
 import DNSCodec
 import Glibc
 import Logging
@@ -53,7 +54,7 @@ final class AliasIndexTests: XCTestCase {
         var index = AliasIndex()
         for round in 0..<3 {
             let entries = (0..<2000).map {
-                AliasEntry(name: "host\($0 + round * 1000).corp", ipv4: IPv4Address(UInt32($0)), ipv6: nil)
+                AliasEntry(name: "host\($0 + round * 1000).corp", ipv4: IPv4Address(value: UInt32($0)), ipv6: nil)
             }
             _ = index.setView(uid: 7, entries: entries)
         }
@@ -154,7 +155,7 @@ final class UDPHandlerTests: XCTestCase {
         let owner = try DNSName("big.test")
         var header = DNSHeader(id: 1)
         header.isResponse = true
-        let records = (0..<40).map { ResourceRecord(name: owner, ttl: 60, data: .a(IPv4Address(UInt32($0)))) }
+        let records = (0..<40).map { ResourceRecord(name: owner, ttl: 60, data: .a(IPv4Address(value: UInt32($0)))) }
         var buffer = ByteBuffer()
         try DNSMessage(header: header, questions: [DNSQuestion(name: owner, type: .a)], answers: records).write(
             to: &buffer)

@@ -55,8 +55,9 @@ final class SandboxProfileTests: XCTestCase {
         let dgram = UInt64(SOCK_DGRAM.rawValue)
         XCTAssertEqual(allowedTypes(.dnsWorker, AF_INET), [stream, dgram])
         XCTAssertEqual(allowedTypes(.dnsWorker, AF_INET6), [stream, dgram])
-        XCTAssertEqual(allowedTypes(.proxyWorker, AF_INET), [stream])
-        XCTAssertEqual(allowedTypes(.proxyWorker, AF_INET6), [stream])
+        // The broker resolves controller and worker names by asking the DNS worker over UDP.
+        XCTAssertEqual(allowedTypes(.proxyWorker, AF_INET), [stream, dgram])
+        XCTAssertEqual(allowedTypes(.proxyWorker, AF_INET6), [stream, dgram])
         for profile in profiles {
             XCTAssertTrue(
                 profile.rules.contains {

@@ -76,4 +76,23 @@ final class SocketOwnerTests: XCTestCase {
         // Mixed families never match.
         XCTAssertNil(try socketOwner(.tcp, client: a, server: XCTUnwrap(SocketEndpoint("::1", port: 2))))
     }
+
+    /// The kept-open socket gives the same answers as the one-shot lookup, lookup after lookup, and
+    /// a miss in between (an NLMSG_ERROR reply) does not confuse the next one.
+    func testKeptSocketAnswersLikeTheOneShot() throws {
+        let query = SocketOwnerQuery()
+        for loopback in ["127.0.0.1", "::1"] {
+            let (client, accepted, _) = try tcpPair(loopback)
+            let peer = try Posix.remoteEndpoint(accepted)
+            let local = try Posix.localEndpoint(accepted)
+            for _ in 0..<3 {
+                XCTAssertEqual(try query.owner(.tcp, client: peer, server: local)?.inode, inode(client), loopback)
+                let nowhere = try XCTUnwrap(SocketEndpoint(loopback, port: 1))
+                XCTAssertNil(try query.owner(.tcp, client: nowhere, server: local))
+                XCTAssertEqual(
+                    try query.owner(.tcp, client: peer, server: local),
+                    try socketOwner(.tcp, client: peer, server: local))
+            }
+        }
+    }
 }

@@ -7,6 +7,7 @@
 // Prints one "ready" line, then one line per delegate call ("aliasQueried uid=U alias=A",
 // "resolveRequest id=I uid=U name=N"). Reads commands on stdin, one per line:
 //   view UID NAME=V4,V6;...   (empty list: "view UID")   fallback UID...   flush   counters   quit
+import AgentConfig
 import DNSCodec
 import DNSService
 import Glibc

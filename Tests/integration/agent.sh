@@ -3,8 +3,12 @@
 #
 #   agent_setup NS              namespace + dnsmasq upstream at 127.0.0.2 answering example.test
 #                               (192.0.2.7) + the boundary-agent user + a config in $AGENT_DIR
+#   agent_config                $AGENT_CONFIG for $AGENT_DIR (agent_setup calls it; tests with their own
+#                               namespace and upstream call it themselves)
 #   agent_start NS [ARGS...]    start the helper in NS; waits until it says "serving"
 #   agent_stop                  SIGTERM; waits for the exit; $AGENT_RC holds the exit code
+#   BCA_SECCOMP_LOG=1           (environment, debugging) workers run with -seccomp-log; agent_stop
+#                               lists the calls their profiles blocked
 #   agent_worker_pid dns|proxy  the worker's pid
 #
 # Everything lives under $AGENT_DIR (config, state, log, socket), removed at exit.
@@ -28,6 +32,11 @@ options edns0"
     in_ns "$ns" dnsmasq --no-resolv --no-hosts --listen-address=$AGENT_UPSTREAM --bind-interfaces --port=53 \
         --address=/example.test/192.0.2.7 --pid-file="$AGENT_DIR/dnsmasq.pid" --user=root ||
         fatal "dnsmasq did not start"
+    agent_config
+}
+
+# agent_config: $AGENT_CONFIG, the agent's config with every file under $AGENT_DIR (append keys to it).
+agent_config() {
     AGENT_CONFIG=$AGENT_DIR/agent.hcl
     cat >"$AGENT_CONFIG" <<HCL
 # written by agent.sh for $TEST_NAME
@@ -48,6 +57,9 @@ agent_start() {
     # Wait for a "serving" line written by this start, not by an earlier one.
     local seen=0
     [ -f "$AGENT_DIR/agent.log" ] && seen=$(grep -c "helper: serving (" "$AGENT_DIR/agent.log")
+    # BCA_SECCOMP_LOG=1 (debugging the profiles): the workers log blocked calls and get EPERM instead
+    # of being killed; agent_stop lists them.
+    [ -n "${BCA_SECCOMP_LOG:-}" ] && set -- "$@" -seccomp-log
     # Not through in_ns: a backgrounded function would make $! a subshell, not the helper.
     ip netns exec "$ns" "$BCA_BIN/boundary-agent-helper" -config "$AGENT_CONFIG" "$@" >>"$AGENT_DIR/helper.out" 2>&1 &
     AGENT_PID=$!
@@ -67,6 +79,10 @@ agent_stop() {
     kill -TERM "$AGENT_PID" 2>/dev/null
     wait "$AGENT_PID"
     AGENT_RC=$?
+    if [ -n "${BCA_SECCOMP_LOG:-}" ]; then
+        log "seccomp-log: $(grep -c 'sandboxed seccomp=log' "$AGENT_DIR/agent.log") worker starts; blocked: $(grep -o \
+            'seccomp: blocked syscall [0-9]* ([a-z0-9_]*)' "$AGENT_DIR/helper.out" | sort | uniq -c | tr -s ' ' | tr '\n' ';')"
+    fi
 }
 
 # The pid of a worker (children of the helper, by binary name).

@@ -145,12 +145,13 @@ finish() {
     exit 0
 }
 
-# tmpdir: a private temp dir removed at exit.
+# tmpdir: a private temp dir removed at exit. Called as `d=$(tmpdir)`, i.e. in a subshell, whose
+# on_exit would be lost: the dirs live under one per-test root that the test itself removes.
+_TEST_TMP=$(mktemp -d "/tmp/bca-$TEST_NAME.XXXXXX")
+chmod 755 "$_TEST_TMP" # test users and the worker user reach sockets and files below it
+on_exit "rm -rf '$_TEST_TMP'"
 tmpdir() {
-    local d
-    d=$(mktemp -d "/tmp/bca-$TEST_NAME.XXXXXX")
-    on_exit "rm -rf '$d'"
-    echo "$d"
+    mktemp -d "$_TEST_TMP/d.XXXXXX"
 }
 
 # --- network namespaces ------------------------------------------------------------------------
@@ -161,6 +162,13 @@ tmpdir() {
 netns_create() {
     local ns=$1
     local resolv=${2:-"nameserver 127.0.0.53"}
+    # The same test may run from another worktree at the same time: a namespace of that name with
+    # processes in it is someone's live run, not a leftover. Wait for it rather than delete it (which
+    # would strand its processes where its own cleanup can no longer find them).
+    if [ -n "$(ip netns pids "$ns" 2>/dev/null)" ]; then
+        log "namespace $ns is in use by another run; waiting"
+        wait_for 300 _netns_idle "$ns" || fatal "namespace $ns is still in use by another run"
+    fi
     ip netns del "$ns" 2>/dev/null || true
     rm -rf "/etc/netns/$ns"
     ip netns add "$ns" || fatal "ip netns add $ns"
@@ -169,6 +177,8 @@ netns_create() {
     printf '%s\n' "$resolv" >"/etc/netns/$ns/resolv.conf"
     ip -n "$ns" link set lo up
 }
+
+_netns_idle() { [ -z "$(ip netns pids "$1" 2>/dev/null)" ]; }
 
 netns_destroy() {
     local ns=$1

@@ -3,7 +3,7 @@
 # boundary-agent) with the listeners, the API sockets and its nftables redirect; real users add
 # tokens over both API transports, curl reaches an nginx target through the dev worker, other users
 # are refused; pause by root goes through the helper (resolver restored) and resume brings it back;
-# stopping the agent cancels the sessions at the controller.
+# stopping the agent cancels the sessions at the controller; status errors outlive the agent.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/agent.sh"
 . "$(dirname "$0")/broker_lib.sh"
@@ -103,5 +103,15 @@ live=$(in_ns "$ns" curl -s "http://$CTL_ADMIN/admin/sessions" | python3 -c '
 import json,sys
 print(sum(1 for s in json.load(sys.stdin)["items"] if s["status"] in ("pending","active")))')
 assert_eq "stopping the agent cancelled bca-u1's sessions" 0 "$live"
+
+# --- status errors outlive the agent (the helper's status journal in the state directory, /run) ---
+journal=$AGENT_DIR/run/status-journal
+assert_eq "the journal stays after a stop, root's and private" "600 root" "$(stat -c '%a %U' "$journal" 2>&1)"
+agent_start $ns
+out=$(in_ns $ns runuser -u bca-u1 -- curl -s --unix-socket "$sock" http://localhost/v1/status)
+assert_contains "a new agent still shows the earlier error" "auto-paused after 1 failures" "$(echo "$out" | json '["errors"]')"
+assert_eq "and is running (the pause was resumed)" "running" "$(echo "$out" | json '["status"]')"
+agent_stop
+assert_eq "the second run stops cleanly" 0 "$AGENT_RC"
 
 finish

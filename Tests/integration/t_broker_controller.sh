@@ -62,6 +62,8 @@ check "a session for web.boundary.dev" fetch bca-u1 web.boundary.dev
 
 # --- the controller goes away ------------------------------------------------------------------
 kill -USR1 "$(cat "$dir/controller.pid")"
+api_down() { ! in_ns "$ns" curl -s -o /dev/null "http://$CTL_API/v1/scopes"; }
+wait_for 10 api_down || fatal "the controller's API did not go away"
 check "other names keep resolving" in_ns "$ns" runuser -u bca-u1 -- getent hosts other.bca.test
 start=$SECONDS
 check_fails "a new alias connection (no session yet) fails" fetch bca-u1 web2.boundary.dev 20
@@ -77,6 +79,9 @@ check_fails "a paused agent answers no alias" resolves bca-u1 web.boundary.dev
 out=$(api_unix "$ns" bca-u1 "$dir" POST '/v1/resume?scope=agent')
 assert_eq "a user cannot resume the whole agent" "PermissionDenied" "$(echo "$out" | json '["kind"]')"
 kill -USR2 "$(cat "$dir/controller.pid")"
+# The controller reopens its API asynchronously: an authorize-session sent before it listens fails
+# (and with it the fetch below; seen once under load).
+wait_for 10 in_ns "$ns" curl -s -o /dev/null "http://$CTL_API/v1/scopes" || fatal "the controller's API did not come back"
 out=$(in_ns "$ns" curl -s --unix-socket "$dir/agent.sock" -X POST http://localhost/v1/resume)
 assert_eq "root resumes the whole agent" "agent" "$(echo "$out" | json '["pause_scope"]')"
 grep -q "^resume$" "$dir/broker.out" && ok "through the helper" || fail "helper not asked to resume"

@@ -62,9 +62,18 @@ int cps_original_dst6(int fd, uint8_t addr[16], uint16_t *port);
 /// `protocol` is IPPROTO_TCP or IPPROTO_UDP, `family` AF_INET (4-byte addresses) or AF_INET6 (16
 /// bytes). Ports in host order. The id is passed to the kernel as given: see PrivSep/SocketOwner.swift
 /// for which end goes where (TCP and UDP differ). Returns 0 and the owner's uid and inode, or -1 with
-/// errno ENOENT when no socket matches.
+/// errno ENOENT when no socket matches. Opens and closes its own netlink socket.
 int cps_sockdiag_lookup(int protocol, int family, const uint8_t *src, uint16_t sport, const uint8_t *dst,
                         uint16_t dport, uint32_t *uid, uint32_t *inode);
+
+/// A NETLINK_SOCK_DIAG socket (close-on-exec) for `cps_sockdiag_lookup_on`; -1 with errno on failure.
+int cps_sockdiag_open(void);
+
+/// `cps_sockdiag_lookup` on a socket from `cps_sockdiag_open`, kept for many lookups (two syscalls
+/// each instead of four). Replies to earlier requests still queued on it are skipped by sequence
+/// number. Not for concurrent use of one socket from several threads.
+int cps_sockdiag_lookup_on(int fd, int protocol, int family, const uint8_t *src, uint16_t sport,
+                           const uint8_t *dst, uint16_t dport, uint32_t *uid, uint32_t *inode);
 
 // --- rtnetlink ------------------------------------------------------------------------------------
 
