@@ -1,10 +1,9 @@
-import AgentAPI
-import JSON
-
 // libFuzzer target: the CLI's reader of the agent's answers (the AgentCLI module):
 // the HTTP/1.1 response parser (fed whole and in small reads: same outcome), then the local API
 // response decoders on the body. A hostile local listener (anyone can bind 127.0.0.1:9300 when the
 // agent is down) must not crash or hang the CLI.
+import AgentAPI
+import JSON
 @testable import AgentCLI
 
 private func check(_ condition: Bool, _ message: @autoclosure () -> String) {

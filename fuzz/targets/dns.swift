@@ -1,11 +1,11 @@
-import NIOCore
-
 // libFuzzer target: the DNS codec (the DNSCodec module).
 // Every input goes through the three readers the agent runs on untrusted bytes: the serving hot
 // path (`DNSQueryParser`, then the response writer on what it accepted), the full model reader
 // (`DNSMessage.read`, then write → read must give the same message) and the upstream answer scanner
 // (`DNSResponseScanner`). Differential check: a message the strict full reader accepts as a standard
 // one-question query must be accepted by the hot-path parser with the same id, name, type and class.
+import AgentConfig
+import NIOCore
 @testable import DNSCodec
 
 nonisolated(unsafe) private let queryName = DNSNameBuffer()

@@ -1,11 +1,10 @@
-import Glibc
-import PrivSep
-
 // libFuzzer target: the IPC framing and every direction's message decoder (the AgentIPC
 // module). Input: one byte choosing the direction, then SEQPACKET messages, each as
 // `flags u8 | length u16 | bytes` (flags bit 0: attach one fd, a dup of /dev/null). Checks: nothing
 // traps; every fd attached is either closed by the refusing code or handed over in a decoded
 // message (no leak, no double close); a decoded message re-encodes, reassembles and decodes equal.
+import Glibc
+import PrivSep
 @testable import AgentIPC
 
 private let devNull = open("/dev/null", O_RDONLY | O_CLOEXEC)

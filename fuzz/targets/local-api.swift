@@ -1,14 +1,13 @@
+// libFuzzer target: the local API's request handling (the Broker module): raw bytes
+// from a local user through NIO's HTTP/1.1 server pipeline (as LocalAPIServer sets it up) into
+// LocalAPIHandler, the body size caps, the browser checks and LocalAPIRoute; then the router alone
+// on fuzzed method/URI/body. Every request gets an answer or the connection closes; nothing traps.
 import AgentAPI
 import JSON
 import Logging
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
-
-// libFuzzer target: the local API's request handling (the Broker module): raw bytes
-// from a local user through NIO's HTTP/1.1 server pipeline (as LocalAPIServer sets it up) into
-// LocalAPIHandler, the body size caps, the browser checks and LocalAPIRoute; then the router alone
-// on fuzzed method/URI/body. Every request gets an answer or the connection closes; nothing traps.
 @testable import Broker
 
 private func check(_ condition: Bool, _ message: @autoclosure () -> String) {

@@ -1,9 +1,8 @@
-import NIOCore
-
 // libFuzzer target: the data plane's readers of worker bytes (the BoundaryAPI module):
 // the WebSocket upgrade response check and the incremental RFC 6455 frame parser. The first input
 // byte seeds how the rest is cut into reads; the parser must report the same events (payload bytes
 // joined) however the bytes are cut, and the upgrade check must decide the same way.
+import NIOCore
 @testable import BoundaryAPI
 
 private func check(_ condition: Bool, _ message: @autoclosure () -> String) {
