@@ -16,7 +16,12 @@ NS=bca-hardening-soak
 SECONDS_PERF=${SOAK_DNSPERF_SECONDS:-60}
 QPS=${SOAK_QPS:-5000}
 QUERIES=${SOAK_QUERIES:-1000000}
-CONNECTIONS=${SOAK_CONNECTIONS:-10000}
+# Each carried connection costs the broker and the dev worker two fds each: ask for 10,000 unless
+# the machine's hard fd limit cannot hold them (20,000 here: then as many as fit).
+hard=$(ulimit -Hn)
+fit=$(((hard - 1000) / 2))
+CONNECTIONS=${SOAK_CONNECTIONS:-$((fit < 10000 ? fit : 10000))}
+FDS=$hard
 agent_setup $NS
 cat >>"$AGENT_CONFIG" <<HCL
 admin_group              = ""
@@ -28,7 +33,11 @@ CLI_SOCK=$AGENT_DIR/run/agent.sock
 chmod 755 "$AGENT_DIR"
 rss() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 
+# SOAK_KEEP=DIR: copy the agent's and the dev controller's logs there at the end.
+[ -n "${SOAK_KEEP:-}" ] && on_exit "mkdir -p '$SOAK_KEEP' && cp '$AGENT_DIR'/agent.log '$AGENT_DIR'/dc.* '$SOAK_KEEP'/"
+
 # --- DNS: dnsperf, then a million queries and the RSS ----------------------------------------------
+if [ "${SOAK_SKIP_DNS:-0}" != 1 ]; then
 agent_start $NS
 for i in $(seq 1 1000); do echo "host$i.example.test A"; done >"$AGENT_DIR/queries.txt"
 out=$(in_ns $NS dnsperf -s $AGENT_V4 -d "$AGENT_DIR/queries.txt" -l "$SECONDS_PERF" -Q "$QPS" -c 4 -q 200 2>&1)
@@ -44,6 +53,7 @@ log "DNS worker RSS: $before kB before $QUERIES queries, $after kB after ($(sed 
 check "DNS worker RSS grew less than 5 % over $QUERIES queries" test $((after * 100)) -lt $((before * 105))
 assert_eq "the same DNS worker served all of it" "$dns" "$(agent_worker_pid dns)"
 agent_stop
+fi
 
 # --- 10,000 concurrent proxied connections ---------------------------------------------------------
 test_user bca-u1
@@ -77,6 +87,7 @@ for i in range(count):
     sel.register(s, selectors.EVENT_READ)
     pending[s.fileno()] = s
 got = failed = 0
+held = []  # every carried connection stays open until all are in: they are concurrent
 while pending and time.time() < deadline:
     for key, _ in sel.select(timeout=1):
         s = key.fileobj
@@ -88,19 +99,20 @@ while pending and time.time() < deadline:
         del pending[s.fileno()]
         if data.startswith(b"held"):
             got += 1
+            held.append(s)
         else:
             failed += 1
 print("carried %d failed %d unanswered %d" % (got, failed, len(pending)), flush=True)
 EOF
-ulimit -n 65536
-in_ns $NS bash -c "ulimit -n 65536 && exec python3 '$AGENT_DIR/hold.py' 7000" &
+ulimit -n $FDS
+in_ns $NS bash -c "ulimit -n $FDS && exec python3 '$AGENT_DIR/hold.py' 7000" &
 on_exit "kill $! 2>/dev/null"
 cat >"$AGENT_DIR/controller.json" <<'EOF'
 {"users": [{"id": "u_1111111111", "login_name": "alice", "password": "alice-pw"}],
  "targets": [{"id": "ttcp_1111111111", "name": "hold", "address": "127.0.0.1", "port": 7000}],
  "aliases": [{"value": "hold.corp.test", "target": "ttcp_1111111111"}]}
 EOF
-in_ns $NS bash -c "ulimit -n 65536 && exec '$BCA_BIN/boundary-dev-controller' -config '$AGENT_DIR/controller.json'" \
+in_ns $NS bash -c "ulimit -n $FDS && exec '$BCA_BIN/boundary-dev-controller' -config '$AGENT_DIR/controller.json'" \
     >"$AGENT_DIR/dc.out" 2>"$AGENT_DIR/dc.err" &
 on_exit "kill $! 2>/dev/null"
 wait_for 20 grep -q '^api: ' "$AGENT_DIR/dc.out" || fatal "dev controller"
@@ -113,7 +125,7 @@ wait_for 20 resolves || fatal "alias"
 address=$(as_user bca-u1 "$CLI" explain hold.corp.test -format json -socket "$CLI_SOCK" | jq -r .ipv4)
 proxy=$(agent_worker_pid proxy)
 base=$(rss "$proxy")
-out=$(in_ns $NS bash -c "ulimit -n 65536 && exec setpriv --reuid=$(id -u bca-u1) --regid=$(id -g bca-u1) --clear-groups \
+out=$(in_ns $NS bash -c "ulimit -n $FDS && exec setpriv --reuid=$(id -u bca-u1) --regid=$(id -g bca-u1) --clear-groups \
     /usr/bin/python3 '$AGENT_DIR/clients.py' '$address' 7000 $CONNECTIONS 180")
 peak=$(rss "$proxy")
 log "$CONNECTIONS concurrent connections: $out; broker RSS $base kB before, $peak kB after"
