@@ -157,6 +157,16 @@ let package = Package(
             dependencies: [
                 "AgentCLI", "AgentAPI", "AgentConfig", "AgentVersion", "BoundaryWire", "JSON", argumentParser,
             ]),
+        // The libFuzzer harnesses (fuzz/targets, built with sanitizers by `make fuzz`) replayed over the
+        // committed corpora: the quick smoke of the fuzzing in `make test`.
+        .testTarget(
+            name: "FuzzReplayTests",
+            dependencies: [
+                "DNSCodec", "AgentConfig", "AgentIPC", "PrivSep", "JSON", "BoundaryWire", "BoundaryAPI", "AgentAPI",
+                "AgentCLI", "Broker", nioCore, nioEmbedded, nioHTTP1, logging,
+            ],
+            path: "fuzz", exclude: ["corpus", "build.sh", "run.sh", "make_seeds.py"],
+            sources: ["targets", "FuzzReplayTests.swift"]),
         .testTarget(
             name: "BrokerTests",
             dependencies: [

@@ -14,6 +14,8 @@ packages=(
     # real clients and servers for integration tests and the demo
     dnsutils knot-dnsutils dnsmasq-base unbound nginx-light openssh-server openssh-client sshpass
     curl socat tmux openssl postgresql-client jq python3
+    # gdb injects a forbidden syscall into a running worker (t_hardening_sandbox)
+    gdb
     # packaging: systemd-analyze (verify, security), deb-systemd-helper, dpkg-deb, binutils (strip)
     systemd init-system-helpers dpkg binutils
     # benchmark contenders and tools

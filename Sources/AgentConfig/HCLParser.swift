@@ -263,9 +263,12 @@ private struct Parser {
                 return
             case .openBracket, .openBrace, .openParen:
                 depth += 1
+            case .closeBracket where depth == 0:
+                return
             case .closeBracket, .closeBrace, .closeParen:
-                if depth == 0 { return }
-                depth -= 1
+                // A stray "}" or ")" at depth 0 is skipped: stopping on it would leave the list loop
+                // on the same token forever.
+                if depth > 0 { depth -= 1 }
             case .comma where depth == 0:
                 advance()
                 return

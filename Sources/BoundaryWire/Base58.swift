@@ -23,7 +23,7 @@ public enum Base58 {
         }
     }
 
-    /// Longest text we decode. Session tokens are a few KiB; the quadratic decoder stays cheap at this size.
+    /// Longest text we decode. Session tokens are a few KiB; decoding this much takes ~0.1 s (release).
     public static let maximumEncodedLength = 64 * 1024
 
     public static func encode(_ bytes: some Collection<UInt8>) -> String {
@@ -57,24 +57,45 @@ public enum Base58 {
         guard input.count <= maximumEncodedLength else { throw DecodingError.tooLong(input.count) }
         var zeros = 0
         while zeros < input.count && input[zeros] == alphabet[0] { zeros += 1 }
-        // log(58)/log(256) ≈ 0.733.
-        var bytes = [UInt8](repeating: 0, count: (input.count - zeros) * 733 / 1000 + 1)
-        var length = 0
-        for (offset, c) in input.enumerated().dropFirst(zeros) {
-            let value = digitValues[Int(c)]
-            guard value != 0xFF else { throw DecodingError.invalidCharacter(offset: offset) }
-            var carry = Int(value)
-            var i = 0
-            var j = bytes.count - 1
-            while (carry != 0 || i < length) && j >= 0 {
-                carry += 58 * Int(bytes[j])
-                bytes[j] = UInt8(carry & 0xFF)
-                carry >>= 8
-                i += 1
-                j -= 1
+        // The number as little-endian 32-bit limbs, fed up to five digits at a time (58^5 < 2^30, so
+        // limb × 58^5 + carry fits in 64 bits): the work is quadratic in the length, but about twenty
+        // times less of it than one digit into one byte at a time (a 64 KiB token took 3 s that way).
+        var limbs: [UInt32] = []
+        limbs.reserveCapacity((input.count - zeros) / 5 + 1)
+        var index = zeros
+        while index < input.count {
+            var chunk: UInt64 = 0
+            var multiplier: UInt64 = 1
+            let end = min(input.count, index + 5)
+            while index < end {
+                let value = digitValues[Int(input[index])]
+                guard value != 0xFF else { throw DecodingError.invalidCharacter(offset: index) }
+                chunk = chunk * 58 + UInt64(value)
+                multiplier *= 58
+                index += 1
             }
-            length = i
+            var carry = chunk
+            for i in limbs.indices {
+                let product = UInt64(limbs[i]) * multiplier + carry
+                limbs[i] = UInt32(truncatingIfNeeded: product)
+                carry = product >> 32
+            }
+            while carry != 0 {
+                limbs.append(UInt32(truncatingIfNeeded: carry))
+                carry >>= 32
+            }
         }
-        return [UInt8](repeating: 0, count: zeros) + bytes[(bytes.count - length)...]
+        var bytes = [UInt8](repeating: 0, count: zeros)
+        bytes.reserveCapacity(zeros + limbs.count * 4)
+        var leading = true
+        for limb in limbs.reversed() {
+            for shift in stride(from: 24, through: 0, by: -8) {
+                let byte = UInt8(truncatingIfNeeded: limb >> UInt32(shift))
+                if leading && byte == 0 { continue }
+                leading = false
+                bytes.append(byte)
+            }
+        }
+        return bytes
     }
 }

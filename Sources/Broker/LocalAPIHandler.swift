@@ -77,7 +77,6 @@ final class LocalAPIHandler: ChannelInboundHandler, RemovableChannelHandler {
             return write(context, head, .failure(.payloadTooLarge("request body over \(limit) bytes")), keepAlive)
         }
         if let refusal = LocalAPIRoute.browserCheck(head.headers, transport: transport) {
-            logger.notice("local API request refused: \(refusal.message)", metadata: ["uid": "\(uid)"])
             return write(context, head, .failure(refusal), keepAlive)
         }
         let route = LocalAPIRoute.route(method: head.method, uri: head.uri, body: body)
@@ -112,6 +111,13 @@ final class LocalAPIHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .failure(let error):
             status = HTTPResponseStatus(statusCode: error.status)
             json = error.json
+            // Every refused attempt leaves a line (a user trying to pause everyone, a browser, ...).
+            if error.status == 401 || error.status == 403 {
+                let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
+                logger.notice(
+                    "local API request refused: \(error.message)",
+                    metadata: ["uid": "\(uid)", "method": "\(head.method.rawValue)", "path": "\(path)"])
+            }
         }
         var bytes = JSONWriter().bytes(json)
         bytes.append(UInt8(ascii: "\n"))

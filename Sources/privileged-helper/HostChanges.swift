@@ -56,6 +56,15 @@ struct HostChanges {
         }
     }
 
+    /// Drops the resolver record without undoing it: the file is another program's now (it
+    /// overwrote ours), and that is what a stop must leave.
+    mutating func forgetResolver() {
+        for change in state.changes.reversed() {
+            guard case .resolver = change else { continue }
+            do { try state.forget(change) } catch { log.error("\(error)") }
+        }
+    }
+
     /// Undoes everything, newest first. True when nothing is left.
     mutating func revertAll() -> Bool {
         for change in state.changes.reversed() { revert(change) }

@@ -90,6 +90,28 @@ extension Supervisor {
         }
     }
 
+    /// Another program replaced our resolv.conf: its file becomes the backup (a stop restores
+    /// it), its nameservers the upstreams, and ours goes back in place, a bounded number of times.
+    func resolverOverwritten() {
+        let path = startConfig.resolvConfPath
+        resolverOverwrites += 1
+        guard resolverOverwrites <= Supervisor.maxResolverReasserts else {
+            overwriteReported = true
+            event(
+                "\(path) was overwritten by another program \(resolverOverwrites) times; leaving it to the other "
+                    + "program: DNS goes around the agent")
+            return
+        }
+        changes.forgetResolver()
+        if applyResolver() == nil {
+            event(
+                "\(path) was overwritten by another program; pointed it at the agent again "
+                    + "(\(resolverOverwrites) of \(Supervisor.maxResolverReasserts))")
+        }
+        // Status keeps saying so: the other program may well do it again.
+        overwriteReported = true
+    }
+
     /// SIGHUP: re-read and validate; a bad file keeps the running configuration. The log file is
     /// reopened (logrotate) and everything is pushed to the workers, which swap at reloadEnd.
     func reload() {

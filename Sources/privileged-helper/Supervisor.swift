@@ -55,6 +55,11 @@ final class Supervisor {
     var exitCode: Int32 = 0
     var nextResolverCheck = 0.0
     var overwriteReported = false
+    /// Times another program overwrote the resolver configuration in this run.
+    var resolverOverwrites = 0
+    /// An overwritten resolv.conf is pointed at the agent again this many times; after that it is
+    /// left to the other program (a DHCP client or VPN that keeps rewriting it would fight forever).
+    static let maxResolverReasserts = 3
 
     init(
         configPath: String, config: AgentConfiguration, configText: String, log: HelperLog, state: StateFile,
@@ -201,9 +206,10 @@ final class Supervisor {
         }
         if now >= nextResolverCheck {
             nextResolverCheck = now + Supervisor.resolverCheckInterval
-            if let resolver, changes.resolverApplied, !overwriteReported, !resolver.isOurs() {
-                overwriteReported = true
-                event("\(startConfig.resolvConfPath) was overwritten by another program; DNS goes around the agent")
+            if let resolver, changes.resolverApplied, resolverOverwrites <= Supervisor.maxResolverReasserts,
+                !resolver.isOurs()
+            {
+                resolverOverwritten()
             }
         }
     }

@@ -170,6 +170,21 @@ final class HCLParserTests: XCTestCase {
         XCTAssertEqual(lines[100], "t.hcl: 150 problems; only the first 100 are shown")
     }
 
+    func testStrayCloserInsideAListIsSkipped() {
+        // Found by fuzz-hcl (fuzz/corpus/hcl/oom-stray-brace-in-list): recovery inside a list stopped on
+        // a stray "}" or ")" without consuming it, so the list loop reported the same token forever and
+        // the parser grew without bound (the helper hung at start, or on SIGHUP, on such a file).
+        for closer in ["}", ")"] {
+            let text = "override_upstream_dns_servers = [\n  \"10.0.0.1\",\n  \(closer) \"10.0.0.2\"]\nlog_level = 5\n"
+            XCTAssertEqual(
+                diagnostics(text),
+                [
+                    "t.hcl:3:3: expected a value after \"override_upstream_dns_servers =\", found \"\(closer)\"",
+                    "t.hcl:4:13: log_level must be a string, not a number; write it in quotes: \"5\"",
+                ], closer)
+        }
+    }
+
     func testHostileInputIsRejectedNotCrashed() {
         // Deep nesting, long lines, lone brackets and quotes: each gives diagnostics, never a crash.
         for text in [

@@ -30,6 +30,18 @@ final class HTTPResponseParserTests: XCTestCase {
         }
     }
 
+    func testChunkSizeMustBeHexDigits() {
+        // Found by fuzz-cli-http (fuzz/corpus/cli-http/crash-negative-chunk-size): `Int(_:radix:)` takes a
+        // sign, so a chunk size of "-5a" was -90 and slicing the body with it trapped: anything listening
+        // on the agent's port could crash the CLI. RFC 9112 §7.1: chunk-size = 1*HEXDIG.
+        for size in ["-5a", "+5", "-0", " 5", "0x5"] {
+            assertMalformed("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n\(size)\r\n{\"a\":1}\r\n0\r\n\r\n")
+        }
+        XCTAssertEqual(
+            try parse("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2;ext=1\r\n{}\r\n0\r\n\r\n")?.body,
+            Array("{}".utf8))
+    }
+
     func testContentLength() throws {
         let r = try XCTUnwrap(try parse("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-A:  b \r\n\r\n{}"))
         XCTAssertEqual(r.status, 200)

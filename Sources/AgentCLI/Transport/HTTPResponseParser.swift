@@ -169,7 +169,8 @@ public struct HTTPResponseParser {
             guard let lineEnd = find([13, 10], in: bytes, from: i) else { return nil }
             var sizeText = bytes[i..<lineEnd]
             if let semicolon = sizeText.firstIndex(of: UInt8(ascii: ";")) { sizeText = sizeText[..<semicolon] }
-            guard !sizeText.isEmpty, sizeText.count <= 8,
+            // chunk-size = 1*HEXDIG: no sign (`Int(_:radix:)` would take one), no spaces.
+            guard !sizeText.isEmpty, sizeText.count <= 8, sizeText.allSatisfy({ HTTPResponseParser.isHexDigit($0) }),
                 let size = Int(String(decoding: sizeText, as: UTF8.self), radix: 16)
             else {
                 throw CLIError.malformedResponse("invalid chunk size")
@@ -191,6 +192,11 @@ public struct HTTPResponseParser {
             }
             i += size + 2
         }
+    }
+
+    static func isHexDigit(_ b: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(b)
+            || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(b)
     }
 
     static func find(_ needle: [UInt8], in haystack: ArraySlice<UInt8>, from start: Int) -> Int? {
