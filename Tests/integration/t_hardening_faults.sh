@@ -180,7 +180,10 @@ check "worker gone mid-stream: the download ends with an error, not a hang" test
 still_fine "worker closing mid-stream"
 start_controller
 add_token "$(token)" >/dev/null
-check "a new connection works once the worker is back" wait_for 30 bash -c "ip netns exec $NS runuser -u bca-u1 -- curl -sf -m 10 -o /dev/null http://$addr:8080/"
+# 60 s: under load the restarted dev controller, a new session and its TLS handshakes take a while.
+wait_for 60 bash -c "ip netns exec $NS runuser -u bca-u1 -- curl -sf -m 10 -o /dev/null http://$addr:8080/" &&
+    ok "a new connection works once the worker is back" ||
+    fail "a new connection works once the worker is back: $(status | jq -c '{status, errors, session_count}')"
 
 log "faults: $faults injected"
 agent_stop
