@@ -38,6 +38,8 @@ final class Supervisor {
     var upstreams: [UpstreamServer] = []
     /// The caching stubs' uids (`AgentConfiguration.cachingStubUsers`), which the DNS meter leaves alone.
     var unlimitedUIDs: [UInt32] = []
+    /// The DNS meter's rate in the installed table (a failed reload leaves the old one, and the next retries).
+    var installedDNSQueriesPerUser = 0
     var paused = false
     var directory = ""
     var workers: [WorkerRole: WorkerHandle] = [:]
@@ -124,6 +126,7 @@ final class Supervisor {
             mode: 0o600)
         unlimitedUIDs = AgentConfiguration.cachingStubUsers.compactMap { try? UserIdentity.lookup($0).uid }
         try changes.installFirewall(firewallRules(dnsQueriesPerUser: c.dnsQueriesPerUser))
+        installedDNSQueriesPerUser = c.dnsQueriesPerUser
         log.info(
             "host ready: \(c.dnsListenV4) and \(c.dnsListenV6) on \(c.interfaceToUse), local routes \(c.v4Prefix) "
                 + "\(c.v6Prefix), proxy ports \(listeners.proxyPort4)/\(listeners.proxyPort6), upstreams \(upstreams)")
