@@ -92,3 +92,10 @@
 
 # Proxied connections one OS user may have open at once.
 #max_connections_per_user = 1024
+
+# DNS queries per second (UDP datagrams and TCP connection attempts) one local user may send to the
+# agent's DNS addresses, with a burst of twice as many. The helper's nftables table drops the rest
+# at the sender (it sees "Operation not permitted"), so one user's flood cannot crowd out another
+# user's queries. Root and the caching stubs (systemd-resolve, nscd) are not limited; 0 turns the
+# limit off.
+#dns_queries_per_user = 2000

@@ -30,6 +30,7 @@ extension AgentConfiguration {
         case .autoPauseWindow: return HCLText.quoted(autoPauseWindow.goStyleDescription)
         case .sessionIdleTimeout: return HCLText.quoted(sessionIdleTimeout.goStyleDescription)
         case .maxConnectionsPerUser: return String(maxConnectionsPerUser)
+        case .dnsQueriesPerUser: return String(dnsQueriesPerUser)
         }
     }
 

@@ -44,6 +44,7 @@ extension AgentConfiguration {
         case .autoPauseWindow: return autoPauseWindow == other.autoPauseWindow
         case .sessionIdleTimeout: return sessionIdleTimeout == other.sessionIdleTimeout
         case .maxConnectionsPerUser: return maxConnectionsPerUser == other.maxConnectionsPerUser
+        case .dnsQueriesPerUser: return dnsQueriesPerUser == other.dnsQueriesPerUser
         }
     }
 }

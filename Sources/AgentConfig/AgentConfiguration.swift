@@ -61,6 +61,17 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var sessionIdleTimeout: Duration = .seconds(15 * 60)
     /// `max_connections_per_user`: open proxied connections one OS user may have at once.
     public var maxConnectionsPerUser: Int = 1024
+    /// `dns_queries_per_user`: DNS packets per second (UDP queries and TCP connection attempts) one
+    /// local user other than root and the caching stubs may send to the DNS addresses, with a burst of
+    /// twice as many; the helper's nftables table drops the rest at the sender, before the DNS
+    /// worker's socket (`HostState.FirewallRules`). 0 turns the limit off.
+    public var dnsQueriesPerUser: Int = 2000
+    /// The largest `dns_queries_per_user`.
+    public static let maximumDNSQueriesPerUser = 1_000_000
+    /// Caching stubs that ask on behalf of every user, so their uid says nothing about who wants the
+    /// answer (systemd-resolved's and nscd's accounts): the DNS worker answers them from the union of
+    /// the views, and `dns_queries_per_user` does not limit them.
+    public static let cachingStubUsers = ["systemd-resolve", "nscd"]
 
     /// The defaults: what an empty configuration file gives.
     public init() {}

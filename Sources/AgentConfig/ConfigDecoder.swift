@@ -91,6 +91,11 @@ struct ConfigDecoder {
         case .sessionIdleTimeout: duration(key, e).map { config.sessionIdleTimeout = $0 }
         case .maxConnectionsPerUser:
             integer(key, e, 1...Int.max, "must be at least 1").map { config.maxConnectionsPerUser = $0 }
+        case .dnsQueriesPerUser:
+            integer(
+                key, e, 0...AgentConfiguration.maximumDNSQueriesPerUser,
+                "is outside 0..\(AgentConfiguration.maximumDNSQueriesPerUser) (0 turns the limit off)"
+            ).map { config.dnsQueriesPerUser = $0 }
         }
         if problems.count > before { failed.insert(key) }
     }

@@ -25,6 +25,7 @@ public enum ConfigKey: String, Sendable, Hashable, CaseIterable, CustomStringCon
     case autoPauseWindow = "auto_pause_window"
     case sessionIdleTimeout = "session_idle_timeout"
     case maxConnectionsPerUser = "max_connections_per_user"
+    case dnsQueriesPerUser = "dns_queries_per_user"
 
     /// What a changed value needs before it takes effect.
     public enum ReloadEffect: String, Sendable, Hashable {
@@ -40,7 +41,7 @@ public enum ConfigKey: String, Sendable, Hashable, CaseIterable, CustomStringCon
         switch self {
         case .aliasRefreshInterval, .dnsRequestTimeout, .logLevel, .logToStdout, .overrideUpstreamDNSServers,
             .dnsCacheSize, .adminGroup, .tlsInsecure, .autoPauseFailures, .autoPauseWindow, .sessionIdleTimeout,
-            .maxConnectionsPerUser:
+            .maxConnectionsPerUser, .dnsQueriesPerUser:
             return .reload
         case .interfaceToUse, .logFile, .operationalStateFile, .stateFile, .v4Prefix, .v6Prefix, .apiListenPort,
             .apiSocketPath, .dnsMode, .resolvConfPath, .workerUser, .tlsCAFile:
@@ -56,7 +57,7 @@ public enum ConfigKey: String, Sendable, Hashable, CaseIterable, CustomStringCon
         case .aliasRefreshInterval, .dnsRequestTimeout, .interfaceToUse, .logLevel, .logToStdout,
             .overrideUpstreamDNSServers, .v4Prefix, .v6Prefix, .apiListenPort, .dnsMode, .dnsCacheSize, .adminGroup,
             .workerUser, .tlsInsecure, .autoPauseFailures, .autoPauseWindow, .sessionIdleTimeout,
-            .maxConnectionsPerUser:
+            .maxConnectionsPerUser, .dnsQueriesPerUser:
             return false
         }
     }

@@ -10,6 +10,8 @@ public struct DNSCounters: Sendable, Equatable {
     public var cacheHits: UInt64 = 0
     /// SERVFAIL answers we produced (every upstream failed or timed out, or too many pending).
     public var serverFailures: UInt64 = 0
+    /// Of those, forwards refused because their sender had `maxPendingForwardsPerUser` waiting already.
+    public var perUserRefusals: UInt64 = 0
     public var formatErrors: UInt64 = 0
     /// Messages without a readable header, responses, and answers for clients that went away.
     public var dropped: UInt64 = 0

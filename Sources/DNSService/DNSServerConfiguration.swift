@@ -23,6 +23,11 @@ public struct DNSServerConfiguration: Sendable, Equatable {
     public var maxQueriesInFlightPerTCPConnection: Int
     /// Most forwarded queries waiting for an upstream at once; beyond that new ones get SERVFAIL.
     public var maxPendingForwards: Int
+    /// Most forwarded queries one sender may have waiting (a uid; unknown senders count as one), so that
+    /// a user whose names are slow to resolve cannot hold every slot of `maxPendingForwards`; beyond it
+    /// that user's new ones get SERVFAIL. Counted only while this many or more are pending (no owner
+    /// lookup below that), so one uid holds at most twice this.
+    public var maxPendingForwardsPerUser: Int
     /// `aliasQueried(uid:alias:)` is reported at most once per (uid, alias) in this interval (0 = every answer).
     public var aliasReportInterval: TimeAmount
     /// Users whose queries are answered from the union of all views, like queries whose socket owner cannot
@@ -48,6 +53,7 @@ public struct DNSServerConfiguration: Sendable, Equatable {
         tcpIdleTimeout: TimeAmount = .seconds(10),
         maxQueriesInFlightPerTCPConnection: Int = 64,
         maxPendingForwards: Int = 8192,
+        maxPendingForwardsPerUser: Int = 2048,
         aliasReportInterval: TimeAmount = .seconds(1),
         unionUIDs: Set<UInt32> = [],
         udpOwnerCacheLifetime: TimeAmount = .milliseconds(100),
@@ -62,6 +68,7 @@ public struct DNSServerConfiguration: Sendable, Equatable {
         self.tcpIdleTimeout = tcpIdleTimeout
         self.maxQueriesInFlightPerTCPConnection = maxQueriesInFlightPerTCPConnection
         self.maxPendingForwards = maxPendingForwards
+        self.maxPendingForwardsPerUser = maxPendingForwardsPerUser
         self.aliasReportInterval = aliasReportInterval
         self.unionUIDs = unionUIDs
         self.udpOwnerCacheLifetime = udpOwnerCacheLifetime

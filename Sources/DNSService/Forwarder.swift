@@ -18,6 +18,8 @@ final class Forwarder {
     private var brokerWaiting: [UInt64: PendingForward] = [:]
     /// Everything outstanding, for the timeout sweep.
     private var active: [PendingForward] = []
+    /// Pending forwards per sender, for those made at or above `maxPendingForwardsPerUser` pending.
+    private var perSender: [UInt32: Int] = [:]
     private var nextSerial: UInt32 = 1
     private var nextRequestID: UInt64 = 1
     fileprivate var sweepTask: Scheduled<Void>?
@@ -114,6 +116,20 @@ final class Forwarder {
             serverFailure(info: info, origin: origin)
             return nil
         }
+        // Below the per-user share nobody can be over it: no owner lookup on the common path. Above it,
+        // each new forward counts against its sender, so one user cannot take every slot (fair share).
+        var sender: UInt32?
+        let share = engine.configuration.maxPendingForwardsPerUser
+        if active.count >= share {
+            let uid = origin.sink.ownerUID(remote: origin.remote) ?? DNSServer.unknownUID
+            guard perSender[uid, default: 0] < share else {
+                engine.counters.perUserRefusals &+= 1
+                serverFailure(info: info, origin: origin)
+                return nil
+            }
+            perSender[uid, default: 0] += 1
+            sender = uid
+        }
         let timeout = UInt64(max(0, engine.configuration.requestTimeout.nanoseconds))
         // A copy of its own: the message is a slice of NIO's receive buffer, which must not stay pinned (and
         // patching the ID into a shared slice would copy anyway).
@@ -121,6 +137,7 @@ final class Forwarder {
         query.writeImmutableBuffer(message)
         let pending = PendingForward(
             query: query, info: info, nameLength: engine.name.count, origin: origin, deadline: now + timeout)
+        pending.counted = sender
         pending.slot = active.count
         active.append(pending)
         origin.sink.pendingStarted()
@@ -247,6 +264,11 @@ final class Forwarder {
             }
         }
         pending.slot = -1
+        if let sender = pending.counted {
+            let left = perSender[sender, default: 1] - 1
+            perSender[sender] = left > 0 ? left : nil
+            pending.counted = nil
+        }
         pending.origin.sink.pendingFinished()
     }
 

@@ -34,6 +34,9 @@ final class PendingForward {
     var slot = -1
     var requestID: UInt64 = 0
     var uid: UInt32 = DNSServer.unknownUID
+    /// The sender it counts against in `Forwarder`'s per-user share; nil when it was made below the
+    /// share (not counted).
+    var counted: UInt32?
 
     init(query: ByteBuffer, info: DNSQueryInfo, nameLength: Int, origin: QueryOrigin, deadline: UInt64) {
         self.query = query

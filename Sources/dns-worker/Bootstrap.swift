@@ -16,14 +16,11 @@ enum Bootstrap {
         var unionUIDs: Set<UInt32>
     }
 
-    /// Caching stubs that ask on behalf of every user, so their uid says nothing about who wants the
-    /// answer (systemd-resolved's and nscd's accounts; absent ones are skipped). The proxy checks the
-    /// connecting user either way.
-    static let cachingStubUsers = ["systemd-resolve", "nscd"]
-
     static func prepare(_ preparation: WorkerPreparation) throws -> Prepared {
+        // Caching stubs ask on behalf of every user, so their uid says nothing about who wants the
+        // answer (absent accounts are skipped). The proxy checks the connecting user either way.
         var uids = Set<UInt32>()
-        for name in cachingStubUsers {
+        for name in AgentConfiguration.cachingStubUsers {
             guard let user = try? UserIdentity.lookup(name), user.uid != 0 else { continue }
             uids.insert(user.uid)
         }

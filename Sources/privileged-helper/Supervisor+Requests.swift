@@ -127,6 +127,17 @@ extension Supervisor {
         }
         let later = new.keysNeedingRestart(from: startConfig).map(\.rawValue)
         if !later.isEmpty { log.warning("these keys take effect at the next start: \(later.joined(separator: ", "))") }
+        if new.dnsQueriesPerUser != installedDNSQueriesPerUser && !stopping {
+            // The same table again with the new meter, in one atomic batch; a failure keeps the old one.
+            do {
+                try Firewall.install(firewallRules(dnsQueriesPerUser: new.dnsQueriesPerUser))
+                installedDNSQueriesPerUser = new.dnsQueriesPerUser
+                log.info("dns_queries_per_user is now \(new.dnsQueriesPerUser) (nftables table replaced)")
+            } catch {
+                log.error("reload: could not replace the nftables table, keeping the old DNS meter: \(error)")
+                event("reload: the nftables table was not replaced: \(error)")
+            }
+        }
         config = new
         configText = text
         log.level = new.logLevel

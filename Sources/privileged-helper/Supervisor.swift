@@ -36,6 +36,10 @@ final class Supervisor {
     /// The broker's status journal (`RuntimePaths.statusJournal`), open for the whole run.
     var statusJournal: Int32 = -1
     var upstreams: [UpstreamServer] = []
+    /// The caching stubs' uids (`AgentConfiguration.cachingStubUsers`), which the DNS meter leaves alone.
+    var unlimitedUIDs: [UInt32] = []
+    /// The DNS meter's rate in the installed table (a failed reload leaves the old one, and the next retries).
+    var installedDNSQueriesPerUser = 0
     var paused = false
     var directory = ""
     var workers: [WorkerRole: WorkerHandle] = [:]
@@ -78,6 +82,15 @@ final class Supervisor {
 
     var ours: [IPAddress] { [.v4(startConfig.dnsListenV4), .v6(startConfig.dnsListenV6)] }
 
+    /// Our nftables table for the addresses and ports of this run, with the DNS meter at `dnsQueriesPerUser`.
+    func firewallRules(dnsQueriesPerUser: Int) -> FirewallRules {
+        let c = startConfig
+        return FirewallRules(
+            v4Prefix: "\(c.v4Prefix)", v4DNS: "\(c.dnsListenV4)", proxyPort4: listeners.proxyPort4,
+            v6Prefix: "\(c.v6Prefix)", v6DNS: "\(c.dnsListenV6)", proxyPort6: listeners.proxyPort6,
+            dnsQueriesPerUser: dnsQueriesPerUser, unlimitedUIDs: unlimitedUIDs)
+    }
+
     // MARK: - Start
 
     /// Issue 2's order: addresses, local routes, sockets, nftables (it needs the proxy ports), the
@@ -111,10 +124,9 @@ final class Supervisor {
         statusJournal = try Posix.open(
             RuntimePaths.statusJournal(apiSocketPath: c.apiSocketPath), O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW,
             mode: 0o600)
-        try changes.installFirewall(
-            FirewallRules(
-                v4Prefix: "\(c.v4Prefix)", v4DNS: "\(c.dnsListenV4)", proxyPort4: listeners.proxyPort4,
-                v6Prefix: "\(c.v6Prefix)", v6DNS: "\(c.dnsListenV6)", proxyPort6: listeners.proxyPort6))
+        unlimitedUIDs = AgentConfiguration.cachingStubUsers.compactMap { try? UserIdentity.lookup($0).uid }
+        try changes.installFirewall(firewallRules(dnsQueriesPerUser: c.dnsQueriesPerUser))
+        installedDNSQueriesPerUser = c.dnsQueriesPerUser
         log.info(
             "host ready: \(c.dnsListenV4) and \(c.dnsListenV6) on \(c.interfaceToUse), local routes \(c.v4Prefix) "
                 + "\(c.v6Prefix), proxy ports \(listeners.proxyPort4)/\(listeners.proxyPort6), upstreams \(upstreams)")

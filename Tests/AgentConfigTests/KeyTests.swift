@@ -297,6 +297,20 @@ final class KeyTests: XCTestCase {
             "max_connections_per_user", "0", rejectedAt: 28, "max_connections_per_user 0 must be at least 1")
     }
 
+    func testDNSQueriesPerUser() {
+        XCTAssertEqual(parsed("dns_queries_per_user = 0").dnsQueriesPerUser, 0)
+        XCTAssertEqual(parsed("dns_queries_per_user = 1000000").dnsQueriesPerUser, 1_000_000)
+        assertValue(
+            "dns_queries_per_user", "-1", rejectedAt: 24,
+            "dns_queries_per_user -1 is outside 0..1000000 (0 turns the limit off)")
+        assertValue(
+            "dns_queries_per_user", "1000001", rejectedAt: 24,
+            "dns_queries_per_user 1000001 is outside 0..1000000 (0 turns the limit off)")
+        assertValue(
+            "dns_queries_per_user", "\"2000\"", rejectedAt: 24,
+            "dns_queries_per_user must be a number, not a string; remove the quotes")
+    }
+
     func testUnknownKeysSuggestNearKeys() {
         assertRejected("LOG_LEVEL = \"info\"\n", ["t.hcl:1:1: unknown key \"LOG_LEVEL\"; did you mean \"log_level\"?"])
         assertRejected("log-file = \"/x\"\n", ["t.hcl:1:1: unknown key \"log-file\"; did you mean \"log_file\"?"])

@@ -57,6 +57,7 @@ final class ReloadTests: XCTestCase {
             case .autoPauseWindow: changed.autoPauseWindow = .seconds(1)
             case .sessionIdleTimeout: changed.sessionIdleTimeout = .seconds(1)
             case .maxConnectionsPerUser: changed.maxConnectionsPerUser = 1
+            case .dnsQueriesPerUser: changed.dnsQueriesPerUser = 0
             }
             XCTAssertEqual(changed.changedKeys(from: base), [key.rawValue])
             // And the text form carries the change.

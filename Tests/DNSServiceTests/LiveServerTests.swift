@@ -196,6 +196,43 @@ final class LiveServerTests: XCTestCase {
         XCTAssertLessThan(elapsed, .milliseconds(1000))
     }
 
+    /// One sender may hold `maxPendingForwardsPerUser` forwards (counted from that many pending on), so
+    /// past that its new ones get SERVFAIL at once, long before the global `maxPendingForwards`.
+    func testOneSenderCannotHoldEveryPendingForward() throws {
+        let silent = try DatagramBootstrap(group: group).bind(to: try loopback4).wait()
+        defer { silent.close(promise: nil) }
+        let server = try start(
+            DNSServerConfiguration(
+                upstreams: [silent.localAddress!], requestTimeout: .seconds(3), maxPendingForwards: 8,
+                maxPendingForwardsPerUser: 2))
+        let address = server.udpAddresses[0]
+        let fd = TestClient.socket(for: address, type: Int32(SOCK_DGRAM.rawValue))
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 1, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        for i in 0..<6 {
+            let query = try TestClient.query("n\(i).test", id: UInt16(i))
+            let sent = TestClient.withSockaddr(address) { sa, length in
+                query.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, 0, sa, length) }
+            }
+            XCTAssertEqual(sent, query.count)
+        }
+        // Two made below the share (not counted), two counted against us, two refused at once; the four
+        // waiting ones only time out after 3 s, well after this 1 s read timeout.
+        var refused: [UInt16] = []
+        var buffer = [UInt8](repeating: 0, count: 512)
+        while true {
+            let received = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            guard received > 0, let answer = TestClient.parse(Array(buffer[0..<received])) else { break }
+            XCTAssertEqual(answer.responseCode, .serverFailure)
+            refused.append(answer.header.id)
+        }
+        XCTAssertEqual(refused.sorted(), [4, 5])
+        let counters = try server.counters().wait()
+        XCTAssertEqual(counters.perUserRefusals, 2)
+        XCTAssertEqual(counters.serverFailures, 2)
+    }
+
     func testNoUpstreamGivesServfail() throws {
         let server = try start()
         let failure = TestClient.parse(TestClient.udp(try TestClient.query("x.test"), to: server.udpAddresses[0]))

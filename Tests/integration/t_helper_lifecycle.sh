@@ -57,6 +57,11 @@ assert_not_contains "resolv.conf no longer names the old upstream" "nameserver $
 nft=$(in_ns $NS nft list table inet boundary_client_agent 2>&1)
 assert_contains "nftables redirects v4 alias traffic" "ip daddr 100.64.0.0/10 ip daddr != $AGENT_V4 meta l4proto tcp redirect to :" "$nft"
 assert_contains "nftables redirects v6 alias traffic" "ip6 daddr fd5b:c1a6:e7a0::/64 ip6 daddr != $AGENT_V6 meta l4proto tcp redirect to :" "$nft"
+meter="update @dns_per_user { meta skuid limit rate over 2000/second burst 4000 packets } counter packets"
+for rule in "ip daddr $AGENT_V4 udp dport 53" "ip6 daddr $AGENT_V6 udp dport 53" \
+    "ip daddr $AGENT_V4 tcp dport 53 tcp flags syn / syn,ack" "ip6 daddr $AGENT_V6 tcp dport 53 tcp flags syn / syn,ack"; do
+    check "nftables meters DNS per uid: $rule" grep -qF "$rule meta skuid != " <<<"$(grep -F "$meter" <<<"$nft")"
+done
 assert_contains "AnyIP route for the v4 prefix" "local 100.64.0.0/10 dev lo" "$(ip -n $NS -4 route show table local)"
 assert_contains "AnyIP route for the v6 prefix" "local fd5b:c1a6:e7a0::/64 dev lo" "$(ip -n $NS -6 route show table local)"
 

@@ -70,6 +70,20 @@ assert_eq "queries now go to the override upstream" "192.0.2.8" "$(in_ns $NS dig
 assert_eq "the DNS worker was not restarted" "$dns" "$(agent_worker_pid dns)"
 assert_eq "the proxy worker was not restarted" "$proxy" "$(agent_worker_pid proxy)"
 
+# --- SIGHUP: dns_queries_per_user replaces the nftables table (a new rate, or no meter at all)
+meter() { in_ns $NS nft list table inet boundary_client_agent 2>&1; }
+assert_contains "the per-uid DNS meter is on at start" "limit rate over 2000/second burst 4000 packets" "$(meter)"
+echo 'dns_queries_per_user = 50' >>"$AGENT_CONFIG"
+kill -HUP "$AGENT_PID"
+check "a reload with a new rate replaces the table" wait_for 3 grep -q "dns_queries_per_user is now 50" "$AGENT_DIR/agent.log"
+assert_contains "with the new rate" "limit rate over 50/second burst 100 packets" "$(meter)"
+assert_contains "and the redirect still there" "meta l4proto tcp redirect to :" "$(meter)"
+sed -i 's/^dns_queries_per_user = 50$/dns_queries_per_user = 0/' "$AGENT_CONFIG"
+kill -HUP "$AGENT_PID"
+check "0 turns the meter off" wait_for 3 grep -q "dns_queries_per_user is now 0" "$AGENT_DIR/agent.log"
+assert_not_contains "no meter left" "dns_per_user" "$(meter)"
+assert_eq "DNS still answers" "192.0.2.8" "$(in_ns $NS dig +short +time=4 +tries=1 @$AGENT_V4 example.test)"
+
 # --- SIGHUP: a bad file is refused, the old configuration stays
 echo 'dns_request_timeout = "soon"' >>"$AGENT_CONFIG"
 kill -HUP "$AGENT_PID"

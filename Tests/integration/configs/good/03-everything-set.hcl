@@ -23,3 +23,4 @@ auto_pause_failures    = 0
 auto_pause_window      = "5m"
 session_idle_timeout   = "1h30m"
 max_connections_per_user = 64
+dns_queries_per_user     = 500
