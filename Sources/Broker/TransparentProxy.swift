@@ -29,8 +29,14 @@ public final class TransparentProxy: Sendable {
         self.logger = logger
     }
 
+    /// The listen queue (the helper binds with the same; the kernel caps it at net.core.somaxconn).
+    static let backlog: Int32 = 4096
+
     public func serve(listeningSocket fd: CInt, group: EventLoopGroup) -> EventLoopFuture<Channel> {
         ServerBootstrap(group: group)
+            // NIO listens again on the adopted socket: keep the helper's deep queue (a burst of
+            // connections must wait in it, not lose their handshake).
+            .serverChannelOption(.backlog, value: TransparentProxy.backlog)
             .childChannelOption(.autoRead, value: false)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)

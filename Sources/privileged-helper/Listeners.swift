@@ -11,6 +11,11 @@ struct Listeners {
     var proxyPort6: UInt16 = 0
 
     static let backlog: Int32 = 128
+    /// The transparent proxy's listeners: every connection to an alias arrives here at once when a
+    /// user starts many (parallel ssh, a connection pool), and a full queue drops the client's final
+    /// ACK: a connection that looks open and is never served. The kernel caps it at
+    /// net.core.somaxconn (4096 by default).
+    static let proxyBacklog: Int32 = 4096
 
     /// UDP and TCP port 53 on both DNS listen addresses.
     mutating func bindDNS(v4: SocketEndpoint, v6: SocketEndpoint) throws {
@@ -23,10 +28,10 @@ struct Listeners {
     /// The transparent proxy's listeners on 127.0.0.1 and ::1, on ports the kernel picks (the
     /// nftables rule redirects to whatever they are).
     mutating func bindProxy() throws {
-        let p4 = try Listeners.tcp(SocketEndpoint(ipv4: 0x7F00_0001, port: 0))
+        let p4 = try Listeners.tcp(SocketEndpoint(ipv4: 0x7F00_0001, port: 0), backlog: Listeners.proxyBacklog)
         proxy[.proxy4] = p4
         proxyPort4 = try Posix.localEndpoint(p4).port
-        let p6 = try Listeners.tcp(SocketEndpoint(ipv6High: 0, low: 1, port: 0))
+        let p6 = try Listeners.tcp(SocketEndpoint(ipv6High: 0, low: 1, port: 0), backlog: Listeners.proxyBacklog)
         proxy[.proxy6] = p6
         proxyPort6 = try Posix.localEndpoint(p6).port
     }
@@ -66,7 +71,7 @@ struct Listeners {
         }
     }
 
-    static func tcp(_ endpoint: SocketEndpoint) throws -> Int32 {
+    static func tcp(_ endpoint: SocketEndpoint, backlog: Int32 = Listeners.backlog) throws -> Int32 {
         let fd = try Posix.socket(family(endpoint), Int32(SOCK_STREAM.rawValue))
         do {
             try Posix.setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, 1)
