@@ -3,8 +3,6 @@
 #include "cprivsep.h"
 
 #include <errno.h>
-#include <link.h>
-#include <sys/mman.h>
 #include <fcntl.h>
 #include <linux/if_addr.h>
 #include <linux/inet_diag.h>
@@ -483,38 +481,4 @@ long cps_sigsys_count(void) { return __atomic_load_n(&sigsys_seen, __ATOMIC_RELA
 
 long cps_syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6) {
     return syscall(nr, a1, a2, a3, a4, a5, a6);
-}
-
-// --- memory -------------------------------------------------------------------------------------
-
-#ifndef MADV_PAGEOUT
-#define MADV_PAGEOUT 21
-#endif
-
-struct cps_pageout { long advised; int error; };
-
-static int cps_pageout_object(struct dl_phdr_info *info, size_t size, void *data) {
-    (void)size;
-    struct cps_pageout *result = data;
-    // The first object dl_iterate_phdr reports is the main program.
-    long page = sysconf(_SC_PAGESIZE);
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type != PT_LOAD || (ph->p_flags & PF_W)) continue;
-        uintptr_t start = (uintptr_t)(info->dlpi_addr + ph->p_vaddr) & ~(uintptr_t)(page - 1);
-        uintptr_t end = (uintptr_t)(info->dlpi_addr + ph->p_vaddr + ph->p_memsz);
-        if (madvise((void *)start, end - start, MADV_PAGEOUT) == 0) {
-            result->advised += (long)(end - start);
-        } else {
-            result->error = errno;
-        }
-    }
-    return 1; // stop after the main program
-}
-
-long cps_page_out_program_text(void) {
-    struct cps_pageout result = {0, 0};
-    dl_iterate_phdr(cps_pageout_object, &result);
-    if (result.advised == 0 && result.error != 0) return -result.error;
-    return result.advised;
 }

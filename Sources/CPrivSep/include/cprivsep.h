@@ -109,15 +109,6 @@ int cps_signalfd_read(int fd, int32_t *pid);
 /// /etc/resolv.conf), onto which rename(2) fails with EBUSY.
 int cps_mount_id(const char *path, int nofollow, uint64_t *id);
 
-// --- memory -------------------------------------------------------------------------------------
-
-/// Gives back the resident pages of the executable's own read-only segments (code, constants):
-/// madvise(MADV_PAGEOUT) over each PT_LOAD segment of the main program without PF_W. Most of what a
-/// process ran to start (config parsing, sandboxing, bootstrap) never runs again; the pages it still
-/// needs fault back in from the page cache (a minor fault). Returns the bytes advised, or -errno
-/// (EINVAL: a kernel older than 5.4 has no MADV_PAGEOUT; harmless).
-long cps_page_out_program_text(void);
-
 // --- seccomp debugging ----------------------------------------------------------------------------
 
 /// Installs a SIGSYS handler for SCMP_ACT_TRAP rules: it writes "seccomp: blocked syscall N (name)"
