@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
 import AgentCore
 import Logging
 import NIOCore
@@ -34,9 +37,6 @@ public final class TransparentProxy: Sendable {
 
     public func serve(listeningSocket fd: CInt, group: EventLoopGroup) -> EventLoopFuture<Channel> {
         ServerBootstrap(group: group)
-            // NIO listens again on the adopted socket: keep the helper's deep queue (a burst of
-            // connections must wait in it, not lose their handshake).
-            .serverChannelOption(.backlog, value: TransparentProxy.backlog)
             .childChannelOption(.autoRead, value: false)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
@@ -50,6 +50,15 @@ public final class TransparentProxy: Sendable {
                 }
             }
             .withBoundSocket(fd)
+            .flatMapThrowing { channel in
+                // NIO adopts a bound socket with listen(fd, 128), before any option applies: listen
+                // again with the helper's deep queue (a burst of connections must wait in it, not
+                // lose the final ACK of its handshake: a connection that looks open, never served).
+                guard listen(fd, TransparentProxy.backlog) == 0 else {
+                    throw IOError(errnoCode: errno, reason: "listen")
+                }
+                return channel
+            }
     }
 
     private func identify(_ channel: Channel) {
