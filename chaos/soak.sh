@@ -17,9 +17,10 @@ SECONDS_PERF=${SOAK_DNSPERF_SECONDS:-60}
 QPS=${SOAK_QPS:-5000}
 QUERIES=${SOAK_QUERIES:-1000000}
 # Each carried connection costs the broker and the dev worker two fds each: ask for 10,000 unless
-# the machine's hard fd limit cannot hold them (20,000 here: then as many as fit).
+# the machine's hard fd limit cannot hold them (20,000 here: then as many as the broker carries,
+# BrokerSettings.connectionBudget: (limit - 1,024 reserved) / 2; past it, it refuses and says so).
 hard=$(ulimit -Hn)
-fit=$(((hard - 1000) / 2))
+fit=$(((hard - 1024) / 2))
 CONNECTIONS=${SOAK_CONNECTIONS:-$((fit < 10000 ? fit : 10000))}
 FDS=$hard
 agent_setup $NS
