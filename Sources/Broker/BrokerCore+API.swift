@@ -78,7 +78,7 @@ extension BrokerCore {
             } else {
                 check("alias_listing", false, "the first listing of your aliases has not finished")
             }
-            if let listed = user.listed.values.first(where: { $0.value == alias }) {
+            if let listed = user.listed.alias(value: alias) {
                 source = "listed"
                 let target = listed.destinationID.map { " → \($0)" } ?? ""
                 check("alias", true, "\(alias) is alias \(listed.id)\(target) in your view")

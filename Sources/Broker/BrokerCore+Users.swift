@@ -1,6 +1,7 @@
 import AgentAPI
 import Logging
 import NIOCore
+import PrivSep
 
 extension BrokerCore {
     // MARK: - Tokens
@@ -104,7 +105,9 @@ extension BrokerCore {
     // MARK: - Users
 
     func withUser<T>(_ uid: UInt32, _ body: (inout UserState) -> T) -> T {
-        var user = users[uid] ?? UserState(uid: uid)
+        // Taken out of the table first, so the body mutates the only copy: a 100,000-alias `listed`
+        // would otherwise be copied whole on every change.
+        var user = users.removeValue(forKey: uid) ?? UserState(uid: uid)
         let result = body(&user)
         users[uid] = user
         return result
@@ -148,6 +151,7 @@ extension BrokerCore {
                     $0.refreshSucceeded(generation: generation, listing, at: now, interval: interval)
                 }
                 self.apply(actions, uid: uid)
+                if listing.itemCount >= Self.trimAfterItems { self.scheduleMemoryTrim() }
             case .failure(let error):
                 let failure = (error as? ControllerFailure) ?? .other("\(error)")
                 let actions = self.withUser(uid) {
@@ -177,7 +181,8 @@ extension BrokerCore {
         if let full {
             addStatus(.error, "\(full): some aliases get no address (use a larger v4_prefix/v6_prefix)")
         }
-        entries.sort { $0.alias < $1.alias }
+        // By bytes: String's `<` (Unicode-aware) made sorting a 100,000-alias view cost ~0.1 s.
+        entries.sort { $0.alias.utf8.lexicographicallyPrecedes($1.alias.utf8) }
         let new = Set(entries.map(\.alias))
         let old = pushedViews[uid] ?? []
         guard force || new != old else { return }
@@ -194,6 +199,21 @@ extension BrokerCore {
         pushedViews[uid] = new.isEmpty ? nil : new
         logger.debug("view pushed", metadata: ["uid": "\(uid)", "aliases": "\(entries.count)"])
         dns?.setView(uid: uid, entries: entries)
+        if entries.count >= Self.trimAfterItems { scheduleMemoryTrim() }
+    }
+
+    /// A listing or view at least this large returns the freed heap pages to the kernel afterwards.
+    static var trimAfterItems: Int { 10_000 }
+
+    /// Soon (once the listing's pages, JSON and intermediate arrays are released), returns free heap
+    /// pages to the kernel; several big refreshes in a row trim once.
+    func scheduleMemoryTrim() {
+        guard !trimScheduled else { return }
+        trimScheduled = true
+        loop.scheduleTask(in: .milliseconds(200)) {
+            self.trimScheduled = false
+            Posix.releaseFreeMemory()
+        }
     }
 
     func pushFallbackUsers() {

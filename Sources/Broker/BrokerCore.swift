@@ -71,6 +71,8 @@ where Controller.Grant == DataPlane.Grant {
     /// The DNS worker's latest counters (`status`); nil until the current DNS worker reported.
     var dnsCounters: DNSStatus?
     var shuttingDown = false
+    /// A `Posix.releaseFreeMemory` is scheduled (`scheduleMemoryTrim`).
+    var trimScheduled = false
     /// Cancels under way, so shutdown waits for them (bounded) instead of cutting them off.
     var cancelsInFlight: [UInt64: EventLoopFuture<Void>] = [:]
     var nextCancelID: UInt64 = 1
