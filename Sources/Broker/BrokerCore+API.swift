@@ -95,7 +95,7 @@ extension BrokerCore {
         var ipv4: String?
         var ipv6: String?
         if source != nil {
-            if let addresses = allocator.addresses(of: alias), pushedViews[uid]?.contains(alias) == true {
+            if let addresses = allocator.addresses(of: alias), pushedViewHolds(uid: uid, alias: alias) {
                 ipv4 = IPText.v4(addresses.v4)
                 ipv6 = IPText.v6(addresses.v6)
                 check("address", true, "\(ipv4!) and \(ipv6!)")

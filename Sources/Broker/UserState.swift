@@ -113,6 +113,14 @@ public struct UserState: Sendable {
         return values
     }
 
+    /// Calls `body` with every value of `viewAliases` (a value may come more than once), without
+    /// building the set.
+    public func forEachViewValue(_ body: (String) -> Void) {
+        guard token != nil, !paused else { return }
+        for value in learned { body(value) }
+        listed.forEachValue(body)
+    }
+
     /// Whether `alias` is in `viewAliases`, without building it.
     public func viewContains(_ alias: String) -> Bool {
         guard token != nil, !paused else { return false }
