@@ -150,15 +150,19 @@ struct AliasIndex {
         kept.reserveCapacity(newEntries.count)
         var hasher = Hasher()
         for (position, entry) in newEntries.enumerated() {
-            guard let name = try? DNSName(entry.name), !name.isRoot else {
-                rejected.append(entry.name)
-                continue
+            let start = scratch.count
+            if !Self.appendPlainWire(entry.name, to: &scratch) {
+                // Escapes, or not a valid name: the full parser decides.
+                guard let name = try? DNSName(entry.name), !name.isRoot else {
+                    rejected.append(entry.name)
+                    continue
+                }
+                let wire = name.lowercased.wire
+                scratch.append(UInt8(wire.count))
+                scratch.append(contentsOf: wire)
             }
-            let wire = name.lowercased.wire
-            if scratch.isEmpty { scratch.reserveCapacity((wire.count + 1) * (newEntries.count - position)) }
-            scratch.append(UInt8(wire.count))
-            scratch.append(contentsOf: wire)
-            hasher.combine(wire)
+            if position == 0 { scratch.reserveCapacity((scratch.count - start) * newEntries.count * 9 / 8) }
+            scratch.withUnsafeBytes { hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: $0[start...])) }
             hasher.combine(entry.ipv4?.value)
             hasher.combine(entry.ipv6?.high)
             hasher.combine(entry.ipv6?.low)
@@ -220,6 +224,51 @@ struct AliasIndex {
         var text = name.description
         if text.count > 1, text.hasSuffix(".") { text.removeLast() }
         return text
+    }
+
+    /// Appends the length byte and lowercased wire form of `text` when it is a plain name (no escapes;
+    /// labels of 1...63 bytes; at most 255 bytes on the wire; an optional trailing dot), without the
+    /// allocations of `DNSName`. False, with nothing appended, when the full parser must decide.
+    static func appendPlainWire(_ text: String, to scratch: inout [UInt8]) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            let start = scratch.count
+            guard !bytes.isEmpty, bytes.count <= DNSLimits.maxNameLength else { return false }
+            scratch.append(0)  // the wire length, set at the end
+            var labelStart = scratch.count
+            scratch.append(0)  // the label length, set when the label ends
+            var labelLength = 0
+            for byte in bytes {
+                if byte == UInt8(ascii: ".") {
+                    guard labelLength > 0 else {
+                        scratch.removeLast(scratch.count - start)
+                        return false
+                    }
+                    scratch[labelStart] = UInt8(labelLength)
+                    labelStart = scratch.count
+                    scratch.append(0)
+                    labelLength = 0
+                } else if byte == UInt8(ascii: "\\") || labelLength == DNSLimits.maxLabelLength {
+                    scratch.removeLast(scratch.count - start)
+                    return false
+                } else {
+                    scratch.append(DNSName.asciiLowercase(byte))
+                    labelLength += 1
+                }
+            }
+            if labelLength > 0 {
+                scratch[labelStart] = UInt8(labelLength)
+                scratch.append(0)  // the root
+            }
+            // (labelLength == 0: the text ended with a dot, whose empty "label" byte is the root already.)
+            let wireLength = scratch.count - start - 1
+            guard wireLength <= DNSLimits.maxNameLength, wireLength > 1 else {
+                scratch.removeLast(scratch.count - start)
+                return false
+            }
+            scratch[start] = UInt8(wireLength)
+            return true
+        }
     }
 
     /// Whether `text` is exactly the plain text form of `wire` (lowercase, no trailing dot, no escapes), so

@@ -413,3 +413,32 @@ final class TCPHandlerTests: XCTestCase {
         XCTAssertEqual(engine.tcpConnectionCount, 0)
     }
 }
+
+final class PlainWireTests: XCTestCase {
+    /// The fast path agrees with `DNSName` wherever it answers, and leaves escapes and bad names to it.
+    func testPlainWireAgreesWithTheParser() throws {
+        let long63 = String(repeating: "a", count: 63)
+        let long64 = String(repeating: "a", count: 64)
+        let texts = [
+            "a.b", "A.B.", "Ssh.Boundary.Dev", "x", "x.", "under_score.test", "\(long63).test", "\(long64).test",
+            "a..b", ".a", ".", "", "esc\\.aped.test", "dig\\065.test",
+            Array(repeating: long63, count: 4).joined(separator: "."),
+            Array(repeating: "abcdefghi", count: 25).joined(separator: "."),
+            Array(repeating: "abcdefghi", count: 26).joined(separator: "."),
+        ]
+        for text in texts {
+            var scratch: [UInt8] = [9]
+            let fast = AliasIndex.appendPlainWire(text, to: &scratch)
+            let parsed = try? DNSName(text)
+            if fast {
+                let wire = try XCTUnwrap(parsed, text).lowercased.wire
+                XCTAssertEqual(scratch, [9, UInt8(wire.count)] + wire, text)
+            } else {
+                XCTAssertEqual(scratch, [9], "nothing appended for \(text)")
+                if let parsed, !parsed.isRoot {
+                    XCTAssertTrue(text.contains("\\"), "only escapes need the parser: \(text)")
+                }
+            }
+        }
+    }
+}
