@@ -198,6 +198,7 @@ public struct AddressAllocator: Sendable {
             }
         }
         fresh.sort { $0.home != $1.home ? $0.home < $1.home : $0.value < $1.value }
+        reserve(fresh.count, bytes: fresh.reduce(0) { $0 + $1.value.utf8.count + 1 })
         var failure: AllocationFailure?
         var previous: String?
         for (home, alias) in fresh where alias != previous {
@@ -324,6 +325,20 @@ public struct AddressAllocator: Sendable {
         }
     }
 
+    /// Grows each store once for a batch of `extra` new aliases, with 1/8 headroom rather than doubling.
+    private mutating func reserve(_ extra: Int, bytes: Int) {
+        guard extra > 0 else { return }
+        names.reserve(bytes)
+        let needed = records.count + max(0, extra - freeRecords.count)
+        if records.capacity < needed { records.reserveCapacity(needed + needed / 8) }
+        do {
+            let (names, records) = (self.names, self.records)
+            byName.reserve(extra) { names.hash(at: records[Int($0)].name & ~Self.quarantinedFlag) }
+            byV4.reserve(extra) { Self.hash(records[Int($0)].v4) }
+            byV6.reserve(extra) { Self.hash(records[Int($0)].v6) }
+        }
+    }
+
     private mutating func add(_ alias: String, _ addresses: AliasAddresses) -> UInt32 {
         // Offsets must stay below the quarantine flag: 2 GiB of alias names is far beyond any pool.
         precondition(names.bytes.count < Int(Self.quarantinedFlag) - 1024)
@@ -334,7 +349,7 @@ public struct AddressAllocator: Sendable {
             records[Int(free)] = record
         } else {
             index = UInt32(records.count)
-            if records.capacity == records.count { records.reserveCapacity(records.count + records.count / 4 + 16) }
+            if records.capacity == records.count { records.reserveCapacity(records.count + records.count / 8 + 16) }
             records.append(record)
         }
         do {
