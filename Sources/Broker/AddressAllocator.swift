@@ -67,12 +67,30 @@ public struct AddressAllocator: Sendable {
     /// How long a released alias keeps its addresses.
     public var quarantine: TimeAmount
 
-    private var byAlias: [String: AliasAddresses] = [:]
-    private var byV4: [UInt32: String] = [:]
-    private var byV6: [UInt128: String] = [:]
-    private var quarantined: [String: (addresses: AliasAddresses, until: NIODeadline)] = [:]
-    private var quarantinedV4: Set<UInt32> = []
-    private var quarantinedV6: Set<UInt128> = []
+    /// One alias with addresses, allocated or quarantined. ~32 bytes, plus its name in `names` and a slot in
+    /// each index: the allocator holds 10 x 100,000 aliases in ~100 bytes each (issue 8).
+    private struct Record: Sendable {
+        var v6: UInt128
+        /// Allocated: how many pushed views hold it (`hold`/`unhold`). Quarantined: the uptime nanoseconds
+        /// it is kept until.
+        var word: Int64
+        /// `names` offset, with `quarantinedFlag`; `UInt32.max` = a free record.
+        var name: UInt32
+        var v4: UInt32
+    }
+
+    private static let quarantinedFlag: UInt32 = 1 << 31
+    private static let freeRecord = UInt32.max
+
+    private var names = ByteArena()
+    private var records: [Record] = []
+    private var freeRecords: [UInt32] = []
+    private var byName = SlotTable()
+    private var byV4 = SlotTable()
+    private var byV6 = SlotTable()
+    private var allocatedCount = 0
+    /// Record numbers of the quarantined aliases.
+    private var quarantinedRecords: Set<UInt32> = []
 
     /// `v4PrefixLength` 8...16 and `v6PrefixLength` 48...112 (AgentConfig validates both; the
     /// preconditions guard our own callers).
@@ -101,107 +119,281 @@ public struct AddressAllocator: Sendable {
         return min(v4, v6)
     }
 
-    public var count: Int { byAlias.count }
+    public var count: Int { allocatedCount }
 
     /// The DNS listen addresses (base + 1), which are never allocated.
     public var dnsAddresses: AliasAddresses { AliasAddresses(v4: v4Pool.base + 1, v6: v6Pool.base + 1) }
 
-    public func addresses(of alias: String) -> AliasAddresses? { byAlias[alias] }
-    public func alias(atV4 address: UInt32) -> String? { byV4[address] }
-    public func alias(atV6 address: UInt128) -> String? { byV6[address] }
-    public var allocatedAliases: Dictionary<String, AliasAddresses>.Keys { byAlias.keys }
+    public func addresses(of alias: String) -> AliasAddresses? {
+        guard let record = record(of: alias) else { return nil }
+        return addresses(ofRecord: record)
+    }
+
+    public func alias(atV4 address: UInt32) -> String? {
+        guard let index = findV4(address), !isQuarantined(index) else { return nil }
+        return name(ofRecord: index)
+    }
+
+    public func alias(atV6 address: UInt128) -> String? {
+        guard let index = findV6(address), !isQuarantined(index) else { return nil }
+        return name(ofRecord: index)
+    }
+
+    /// Every allocated alias (O(count); for tests and diagnostics).
+    public var allocatedAliases: [String] {
+        records.indices.filter { records[$0].name != Self.freeRecord && !isQuarantined(UInt32($0)) }
+            .map { name(ofRecord: UInt32($0)) }
+    }
+
+    // MARK: - Records (what the broker's pushed views hold)
+
+    /// The record of an allocated alias (not a quarantined one).
+    public func record(of alias: String) -> UInt32? {
+        var alias = alias
+        guard let index = alias.withUTF8({ findName($0) }), !isQuarantined(index) else { return nil }
+        return index
+    }
+
+    public func name(ofRecord index: UInt32) -> String {
+        names.string(at: records[Int(index)].name & ~Self.quarantinedFlag)
+    }
+
+    public func addresses(ofRecord index: UInt32) -> AliasAddresses {
+        AliasAddresses(v4: records[Int(index)].v4, v6: records[Int(index)].v6)
+    }
+
+    /// One more pushed view holds allocated record `index`.
+    public mutating func hold(_ index: UInt32) {
+        records[Int(index)].word += 1
+    }
+
+    /// One pushed view fewer holds record `index`; the last one releases it (into quarantine).
+    public mutating func unhold(_ index: UInt32, at now: NIODeadline) {
+        guard records[Int(index)].name != Self.freeRecord, !isQuarantined(index) else { return }
+        records[Int(index)].word -= 1
+        if records[Int(index)].word <= 0 { release(record: index, at: now) }
+    }
+
+    /// Places every alias of `aliases` (normalized values; repeats allowed) that has no address yet; returns
+    /// the records of all of them (each once, in no particular order) and the failure for those that did
+    /// not fit, if any.
+    public mutating func allocateRecords(_ aliases: some Sequence<String>, at now: NIODeadline)
+        -> (records: [UInt32], failure: AllocationFailure?)
+    {
+        expireQuarantine(at: now)
+        var placed: [UInt32] = []
+        var fresh: [(home: UInt64, value: String)] = []
+        for alias in aliases {
+            var text = alias
+            if let index = text.withUTF8({ findName($0) }) {
+                if isQuarantined(index) {
+                    quarantinedRecords.remove(index)
+                    records[Int(index)].name &= ~Self.quarantinedFlag
+                    records[Int(index)].word = 0
+                    allocatedCount += 1
+                }
+                placed.append(index)
+            } else {
+                fresh.append((StableHash.sipHash24(alias.utf8, key: StableHash.primaryKey), alias))
+            }
+        }
+        fresh.sort { $0.home != $1.home ? $0.home < $1.home : $0.value < $1.value }
+        reserve(fresh.count, bytes: fresh.reduce(0) { $0 + $1.value.utf8.count + 1 })
+        var failure: AllocationFailure?
+        var previous: String?
+        for (home, alias) in fresh where alias != previous {
+            previous = alias
+            switch place(alias, home: home) {
+            case .success(let index): placed.append(index)
+            case .failure(let error): failure = error
+            }
+        }
+        placed.sort()
+        var unique = 0
+        for index in placed.indices where index == 0 || placed[index] != placed[unique - 1] {
+            placed[unique] = placed[index]
+            unique += 1
+        }
+        placed.removeLast(placed.count - unique)
+        return (placed, failure)
+    }
 
     /// Places every alias of `aliases` (normalized values) that has no address yet; returns the
     /// addresses of all of them, or the failure for those that did not fit.
     public mutating func allocate(_ aliases: some Sequence<String>, at now: NIODeadline)
         -> [String: Result<AliasAddresses, AllocationFailure>]
     {
-        expireQuarantine(at: now)
+        let wanted = Array(aliases)
+        let (placed, failure) = allocateRecords(wanted, at: now)
         var results: [String: Result<AliasAddresses, AllocationFailure>] = [:]
-        var fresh: [(home: UInt64, value: String)] = []
-        var seen: Set<String> = []
-        for alias in aliases where seen.insert(alias).inserted {
-            if let existing = byAlias[alias] {
-                results[alias] = .success(existing)
-            } else if let held = quarantined.removeValue(forKey: alias) {
-                quarantinedV4.remove(held.addresses.v4)
-                quarantinedV6.remove(held.addresses.v6)
-                record(alias, held.addresses)
-                results[alias] = .success(held.addresses)
-            } else {
-                fresh.append((StableHash.sipHash24(alias.utf8, key: StableHash.primaryKey), alias))
-            }
-        }
-        fresh.sort { $0.home != $1.home ? $0.home < $1.home : $0.value < $1.value }
-        for (home, alias) in fresh {
-            results[alias] = place(alias, home: home)
+        for index in placed { results[name(ofRecord: index)] = .success(addresses(ofRecord: index)) }
+        if let failure {
+            for alias in wanted where results[alias] == nil { results[alias] = .failure(failure) }
         }
         return results
     }
 
     /// Frees the alias's addresses (no view holds it any more), after the quarantine.
     public mutating func release(_ alias: String, at now: NIODeadline) {
-        guard let addresses = byAlias.removeValue(forKey: alias) else { return }
-        byV4.removeValue(forKey: addresses.v4)
-        byV6.removeValue(forKey: addresses.v6)
-        guard quarantine > .zero else { return }
-        quarantined[alias] = (addresses, now + quarantine)
-        quarantinedV4.insert(addresses.v4)
-        quarantinedV6.insert(addresses.v6)
+        guard let index = record(of: alias) else { return }
+        release(record: index, at: now)
     }
 
-    public var quarantinedCount: Int { quarantined.count }
-
-    private mutating func expireQuarantine(at now: NIODeadline) {
-        guard !quarantined.isEmpty else { return }
-        for (alias, held) in quarantined where held.until <= now {
-            dropQuarantined(alias, held.addresses)
-        }
-    }
-
-    private mutating func dropQuarantined(_ alias: String, _ addresses: AliasAddresses) {
-        quarantined.removeValue(forKey: alias)
-        quarantinedV4.remove(addresses.v4)
-        quarantinedV6.remove(addresses.v6)
-    }
-
-    private mutating func record(_ alias: String, _ addresses: AliasAddresses) {
-        byAlias[alias] = addresses
-        byV4[addresses.v4] = alias
-        byV6[addresses.v6] = alias
-    }
+    public var quarantinedCount: Int { quarantinedRecords.count }
 
     public var v4PrefixText: String { "\(IPText.v4(v4Pool.base))/\(v4Pool.prefixLength)" }
     public var v6PrefixText: String { "\(IPText.v6(v6Pool.base))/\(v6Pool.prefixLength)" }
 
-    private mutating func place(_ alias: String, home: UInt64) -> Result<AliasAddresses, AllocationFailure> {
-        guard byAlias.count < capacity else {
+    // MARK: - Internals
+
+    private func isQuarantined(_ index: UInt32) -> Bool {
+        records[Int(index)].name & Self.quarantinedFlag != 0 && records[Int(index)].name != Self.freeRecord
+    }
+
+    private func findName(_ utf8: UnsafeBufferPointer<UInt8>) -> UInt32? {
+        byName.find(hash: ByteArena.hash(utf8)) {
+            names.equals(at: records[Int($0)].name & ~Self.quarantinedFlag, utf8)
+        }
+    }
+
+    private func findV4(_ address: UInt32) -> UInt32? {
+        byV4.find(hash: Self.hash(address)) { records[Int($0)].v4 == address }
+    }
+
+    private func findV6(_ address: UInt128) -> UInt32? {
+        byV6.find(hash: Self.hash(address)) { records[Int($0)].v6 == address }
+    }
+
+    private static func hash(_ value: some Hashable) -> Int {
+        var hasher = Hasher()
+        hasher.combine(value)
+        return hasher.finalize()
+    }
+
+    private mutating func release(record index: UInt32, at now: NIODeadline) {
+        guard quarantine > .zero else {
+            remove(record: index)
+            return
+        }
+        records[Int(index)].name |= Self.quarantinedFlag
+        records[Int(index)].word = (now + quarantine).uptimeNanoseconds.clampedToInt64
+        quarantinedRecords.insert(index)
+        allocatedCount -= 1
+    }
+
+    /// Forgets record `index` (allocated or quarantined) entirely.
+    private mutating func remove(record index: UInt32) {
+        let record = records[Int(index)]
+        let nameOffset = record.name & ~Self.quarantinedFlag
+        if record.name & Self.quarantinedFlag != 0 {
+            quarantinedRecords.remove(index)
+        } else {
+            allocatedCount -= 1
+        }
+        do {
+            let (names, records) = (self.names, self.records)
+            byName.remove(index, hash: names.hash(at: nameOffset)) {
+                names.hash(at: records[Int($0)].name & ~Self.quarantinedFlag)
+            }
+            byV4.remove(index, hash: Self.hash(record.v4)) { Self.hash(records[Int($0)].v4) }
+            byV6.remove(index, hash: Self.hash(record.v6)) { Self.hash(records[Int($0)].v6) }
+        }
+        names.free(at: nameOffset)
+        records[Int(index)] = Record(v6: 0, word: 0, name: Self.freeRecord, v4: 0)
+        freeRecords.append(index)
+        if byName.count == 0 {
+            names.removeAll()
+            records = []
+            freeRecords = []
+        } else if names.isWasteful {
+            var fresh = ByteArena()
+            fresh.reserve(names.bytes.count - names.garbage)
+            for position in records.indices where records[position].name != Self.freeRecord {
+                let flag = records[position].name & Self.quarantinedFlag
+                let offset = names.withBytes(at: records[position].name & ~Self.quarantinedFlag) { fresh.append($0) }
+                records[position].name = offset | flag
+            }
+            names = fresh
+        }
+    }
+
+    private mutating func expireQuarantine(at now: NIODeadline) {
+        guard !quarantinedRecords.isEmpty else { return }
+        let nanos = now.uptimeNanoseconds.clampedToInt64
+        for index in quarantinedRecords where records[Int(index)].word <= nanos {
+            remove(record: index)
+        }
+    }
+
+    /// Grows each store once for a batch of `extra` new aliases, with 1/8 headroom rather than doubling.
+    private mutating func reserve(_ extra: Int, bytes: Int) {
+        guard extra > 0 else { return }
+        names.reserve(bytes)
+        let needed = records.count + max(0, extra - freeRecords.count)
+        if records.capacity < needed { records.reserveCapacity(needed + needed / 8) }
+        do {
+            let (names, records) = (self.names, self.records)
+            byName.reserve(extra) { names.hash(at: records[Int($0)].name & ~Self.quarantinedFlag) }
+            byV4.reserve(extra) { Self.hash(records[Int($0)].v4) }
+            byV6.reserve(extra) { Self.hash(records[Int($0)].v6) }
+        }
+    }
+
+    private mutating func add(_ alias: String, _ addresses: AliasAddresses) -> UInt32 {
+        // Offsets must stay below the quarantine flag: 2 GiB of alias names is far beyond any pool.
+        precondition(names.bytes.count < Int(Self.quarantinedFlag) - 1024)
+        let record = Record(v6: addresses.v6, word: 0, name: names.append(alias), v4: addresses.v4)
+        let index: UInt32
+        if let free = freeRecords.popLast() {
+            index = free
+            records[Int(free)] = record
+        } else {
+            index = UInt32(records.count)
+            if records.capacity == records.count { records.reserveCapacity(records.count + records.count / 8 + 16) }
+            records.append(record)
+        }
+        do {
+            let (names, records) = (self.names, self.records)
+            byName.insert(index, hash: names.hash(at: record.name)) {
+                names.hash(at: records[Int($0)].name & ~Self.quarantinedFlag)
+            }
+            byV4.insert(index, hash: Self.hash(record.v4)) { Self.hash(records[Int($0)].v4) }
+            byV6.insert(index, hash: Self.hash(record.v6)) { Self.hash(records[Int($0)].v6) }
+        }
+        allocatedCount += 1
+        return index
+    }
+
+    private mutating func place(_ alias: String, home: UInt64) -> Result<UInt32, AllocationFailure> {
+        guard allocatedCount < capacity else {
             return .failure(
                 Int(v4Size) - 3 <= capacity
                     ? .v4PoolExhausted(prefix: v4PrefixText) : .v6PoolExhausted(prefix: v6PrefixText))
         }
-        if byAlias.count + quarantined.count >= capacity,
-            let oldest = quarantined.min(by: { $0.value.until < $1.value.until })
+        if allocatedCount + quarantinedRecords.count >= capacity,
+            let oldest = quarantinedRecords.min(by: { records[Int($0)].word < records[Int($1)].word })
         {
-            dropQuarantined(oldest.key, oldest.value.addresses)
+            remove(record: oldest)
         }
         // Linear probing terminates within count + 1 steps: at most `count` slots are taken
         // (allocated or quarantined), and the pool has more usable slots than that (made so above).
         let usable4 = v4Size - 3
         var slot4 = home % usable4
         var v4 = v4Pool.base + 2 + UInt32(slot4)
-        while byV4[v4] != nil || quarantinedV4.contains(v4) {
+        while findV4(v4) != nil {
             slot4 = (slot4 + 1) % usable4
             v4 = v4Pool.base + 2 + UInt32(slot4)
         }
         let v6Hash = UInt128(StableHash.sipHash24(alias.utf8, key: StableHash.secondaryKey)) << 64 | UInt128(home)
         let v6Mask: UInt128 = ~(~UInt128(0) << UInt128(v6HostBits))
         var slot6 = v6Hash & v6Mask
-        while slot6 < 2 || byV6[v6Pool.base | slot6] != nil || quarantinedV6.contains(v6Pool.base | slot6) {
+        while slot6 < 2 || findV6(v6Pool.base | slot6) != nil {
             slot6 = (slot6 &+ 1) & v6Mask
         }
-        let addresses = AliasAddresses(v4: v4, v6: v6Pool.base | slot6)
-        record(alias, addresses)
-        return .success(addresses)
+        return .success(add(alias, AliasAddresses(v4: v4, v6: v6Pool.base | slot6)))
     }
+}
+
+extension UInt64 {
+    fileprivate var clampedToInt64: Int64 { self > UInt64(Int64.max) ? Int64.max : Int64(self) }
 }

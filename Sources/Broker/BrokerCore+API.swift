@@ -78,7 +78,7 @@ extension BrokerCore {
             } else {
                 check("alias_listing", false, "the first listing of your aliases has not finished")
             }
-            if let listed = user.listed.values.first(where: { $0.value == alias }) {
+            if let listed = user.listed.alias(value: alias) {
                 source = "listed"
                 let target = listed.destinationID.map { " → \($0)" } ?? ""
                 check("alias", true, "\(alias) is alias \(listed.id)\(target) in your view")
@@ -95,7 +95,7 @@ extension BrokerCore {
         var ipv4: String?
         var ipv6: String?
         if source != nil {
-            if let addresses = allocator.addresses(of: alias), pushedViews[uid]?.contains(alias) == true {
+            if let addresses = allocator.addresses(of: alias), pushedViewHolds(uid: uid, alias: alias) {
                 ipv4 = IPText.v4(addresses.v4)
                 ipv6 = IPText.v6(addresses.v6)
                 check("address", true, "\(ipv4!) and \(ipv6!)")

@@ -1,6 +1,7 @@
 import AgentAPI
 import Logging
 import NIOCore
+import PrivSep
 
 extension BrokerCore {
     // MARK: - Tokens
@@ -104,7 +105,9 @@ extension BrokerCore {
     // MARK: - Users
 
     func withUser<T>(_ uid: UInt32, _ body: (inout UserState) -> T) -> T {
-        var user = users[uid] ?? UserState(uid: uid)
+        // Taken out of the table first, so the body mutates the only copy: a 100,000-alias `listed`
+        // would otherwise be copied whole on every change.
+        var user = users.removeValue(forKey: uid) ?? UserState(uid: uid)
         let result = body(&user)
         users[uid] = user
         return result
@@ -148,6 +151,7 @@ extension BrokerCore {
                     $0.refreshSucceeded(generation: generation, listing, at: now, interval: interval)
                 }
                 self.apply(actions, uid: uid)
+                if listing.itemCount >= Self.trimAfterItems { self.scheduleMemoryTrim() }
             case .failure(let error):
                 let failure = (error as? ControllerFailure) ?? .other("\(error)")
                 let actions = self.withUser(uid) {
@@ -161,39 +165,75 @@ extension BrokerCore {
     }
 
     /// Sends `uid`'s view to the DNS worker (allocating addresses for new aliases) when it changed,
-    /// and releases the addresses no view holds any more.
+    /// and releases the addresses no view holds any more. A pushed view is kept as the sorted allocator
+    /// records it holds (4 bytes an alias).
     func pushView(uid: UInt32, force: Bool = false) {
         let now = NIODeadline.now()
-        let wanted = agentPause == nil ? (users[uid]?.viewAliases ?? []) : []
-        let results = allocator.allocate(wanted, at: now)
-        var entries: [ViewEntry] = []
-        var full: AddressAllocator.AllocationFailure?
-        for (alias, result) in results {
-            switch result {
-            case .success(let addresses): entries.append(ViewEntry(alias: alias, addresses: addresses))
-            case .failure(let failure): full = failure
+        var held: [UInt32] = []
+        if agentPause == nil, let user = users[uid] {
+            var values: [String] = []
+            values.reserveCapacity(user.listed.count + user.learned.count)
+            user.forEachViewValue { values.append($0) }
+            let (records, failure) = allocator.allocateRecords(values, at: now)
+            held = records
+            if let failure {
+                addStatus(.error, "\(failure): some aliases get no address (use a larger v4_prefix/v6_prefix)")
             }
         }
-        if let full {
-            addStatus(.error, "\(full): some aliases get no address (use a larger v4_prefix/v6_prefix)")
-        }
-        entries.sort { $0.alias < $1.alias }
-        let new = Set(entries.map(\.alias))
         let old = pushedViews[uid] ?? []
-        guard force || new != old else { return }
-        for alias in new.subtracting(old) { aliasHolders[alias, default: 0] += 1 }
-        for alias in old.subtracting(new) {
-            let left = (aliasHolders[alias] ?? 1) - 1
-            if left <= 0 {
-                aliasHolders.removeValue(forKey: alias)
-                allocator.release(alias, at: now)
+        guard force || held != old else { return }
+        // Both sorted: one merge finds what this view gained and lost.
+        var i = 0
+        var j = 0
+        var released: [UInt32] = []
+        while i < held.count || j < old.count {
+            if j == old.count || (i < held.count && held[i] < old[j]) {
+                allocator.hold(held[i])
+                i += 1
+            } else if i == held.count || old[j] < held[i] {
+                released.append(old[j])
+                j += 1
             } else {
-                aliasHolders[alias] = left
+                i += 1
+                j += 1
             }
         }
-        pushedViews[uid] = new.isEmpty ? nil : new
+        for record in released { allocator.unhold(record, at: now) }
+        pushedViews[uid] = held.isEmpty ? nil : held
+        // In record order (not sorted by name: sorting 100,000 names cost ~0.1 s a push, and the DNS
+        // worker does not care).
+        let entries = held.map {
+            ViewEntry(alias: allocator.name(ofRecord: $0), addresses: allocator.addresses(ofRecord: $0))
+        }
         logger.debug("view pushed", metadata: ["uid": "\(uid)", "aliases": "\(entries.count)"])
         dns?.setView(uid: uid, entries: entries)
+        if entries.count >= Self.trimAfterItems { scheduleMemoryTrim() }
+    }
+
+    /// Whether the view pushed for `uid` holds `alias`.
+    func pushedViewHolds(uid: UInt32, alias: String) -> Bool {
+        guard let view = pushedViews[uid], let record = allocator.record(of: alias) else { return false }
+        var low = 0
+        var high = view.count
+        while low < high {
+            let middle = (low + high) / 2
+            if view[middle] < record { low = middle + 1 } else { high = middle }
+        }
+        return low < view.count && view[low] == record
+    }
+
+    /// A listing or view at least this large returns the freed heap pages to the kernel afterwards.
+    static var trimAfterItems: Int { 10_000 }
+
+    /// Soon (once the listing's pages, JSON and intermediate arrays are released), returns free heap
+    /// pages to the kernel; several big refreshes in a row trim once.
+    func scheduleMemoryTrim() {
+        guard !trimScheduled else { return }
+        trimScheduled = true
+        loop.scheduleTask(in: .milliseconds(200)) {
+            self.trimScheduled = false
+            Posix.releaseFreeMemory()
+        }
     }
 
     func pushFallbackUsers() {

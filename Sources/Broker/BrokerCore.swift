@@ -59,8 +59,8 @@ where Controller.Grant == DataPlane.Grant {
     var connectionsPerUser: [UInt32: Int] = [:]
     var nextConnectionID: UInt64 = 1
     /// What each user's DNS view holds as last pushed, and how many views hold each alias.
-    var pushedViews: [UInt32: Set<String>] = [:]
-    var aliasHolders: [String: Int] = [:]
+    /// The allocator records each user's pushed view holds, sorted (`pushView`).
+    var pushedViews: [UInt32: [UInt32]] = [:]
     var events: [UInt32: [String]] = [:]
     /// The newest `POST /v1/tokens` per uid: an older one that finishes later loses.
     var tokenRequests: [UInt32: UInt64] = [:]
@@ -71,6 +71,8 @@ where Controller.Grant == DataPlane.Grant {
     /// The DNS worker's latest counters (`status`); nil until the current DNS worker reported.
     var dnsCounters: DNSStatus?
     var shuttingDown = false
+    /// A `Posix.releaseFreeMemory` is scheduled (`scheduleMemoryTrim`).
+    var trimScheduled = false
     /// Cancels under way, so shutdown waits for them (bounded) instead of cutting them off.
     var cancelsInFlight: [UInt64: EventLoopFuture<Void>] = [:]
     var nextCancelID: UInt64 = 1
@@ -145,7 +147,6 @@ where Controller.Grant == DataPlane.Grant {
                 v4Base: new.v4Base, v4PrefixLength: new.v4PrefixLength, v6Base: new.v6Base,
                 v6PrefixLength: new.v6PrefixLength)
             pushedViews.removeAll()
-            aliasHolders.removeAll()
             dns?.flushCache()
             for uid in users.keys { pushView(uid: uid, force: true) }
         }

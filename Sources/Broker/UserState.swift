@@ -49,6 +49,14 @@ public enum AliasListing: Sendable, Equatable {
     case full(items: [ListedAlias], listToken: String?)
     /// A refresh with a list token: what changed since.
     case delta(upserts: [ListedAlias], removedIDs: [String], listToken: String?)
+
+    /// How many aliases and removals the listing carries.
+    public var itemCount: Int {
+        switch self {
+        case .full(let items, _): return items.count
+        case .delta(let upserts, let removed, _): return upserts.count + removed.count
+        }
+    }
 }
 
 /// One OS user: their token, their aliases (listed, and learned through the 403 fallback), their
@@ -78,12 +86,10 @@ public struct UserState: Sendable {
     public let uid: UInt32
     public private(set) var token: TokenRecord?
     public private(set) var paused = false
-    /// Listed aliases by alias id.
-    public private(set) var listed: [String: ListedAlias] = [:]
-    /// How many listed aliases have each value, kept with `listed`, so that `viewContains` (asked for
-    /// every connection and every DNS report) costs one hash lookup instead of building `viewAliases`,
-    /// which is O(view size): 100,000 aliases made each connection build a 100,000-entry set.
-    private var listedValueCounts: [String: Int] = [:]
+    /// Listed aliases by alias id, indexed by value too, so that `viewContains` (asked for every
+    /// connection and every DNS report) costs one hash lookup instead of building `viewAliases`, which is
+    /// O(view size). Compact (`ListedAliasStore`): a user may have 100,000 aliases.
+    public private(set) var listed = ListedAliasStore()
     public private(set) var listToken: String?
     /// The controller answered 403 to the listing: unknown names are tried with authorize-session.
     public private(set) var listingForbidden = false
@@ -102,14 +108,23 @@ public struct UserState: Sendable {
     public var viewAliases: Set<String> {
         guard token != nil, !paused else { return [] }
         var values = learned
-        for alias in listed.values { values.insert(alias.value) }
+        values.reserveCapacity(learned.count + listed.count)
+        listed.forEachValue { values.insert($0) }
         return values
+    }
+
+    /// Calls `body` with every value of `viewAliases` (a value may come more than once), without
+    /// building the set.
+    public func forEachViewValue(_ body: (String) -> Void) {
+        guard token != nil, !paused else { return }
+        for value in learned { body(value) }
+        listed.forEachValue(body)
     }
 
     /// Whether `alias` is in `viewAliases`, without building it.
     public func viewContains(_ alias: String) -> Bool {
         guard token != nil, !paused else { return false }
-        return listedValueCounts[alias] != nil || learned.contains(alias)
+        return listed.contains(value: alias) || learned.contains(alias)
     }
 
     /// Whether unknown names this user queries must be asked of the broker.
@@ -218,10 +233,10 @@ public struct UserState: Sendable {
         // refresh every minute of a 100,000-alias view must not build the whole view twice).
         var touched: Set<String>? = nil
         if case .delta(let upserts, let removed, _) = listing, !listingForbidden {
-            var values = Set(removed.compactMap { listed[$0]?.value })
+            var values = Set(removed.compactMap { listed.alias(id: $0)?.value })
             for alias in upserts {
                 values.insert(alias.value)
-                if let old = listed[alias.id]?.value { values.insert(old) }
+                if let old = listed.alias(id: alias.id)?.value { values.insert(old) }
             }
             touched = values
         }
@@ -229,6 +244,7 @@ public struct UserState: Sendable {
         switch listing {
         case .full(let items, let newToken):
             clearListed()
+            listed.reserve(items.count, bytes: items.reduce(0) { $0 + $1.id.utf8.count + $1.value.utf8.count })
             for alias in items { upsertListed(alias) }  // a repeated id: the last one wins
             listToken = newToken
         case .delta(let upserts, let removed, let newToken):
@@ -317,23 +333,15 @@ public struct UserState: Sendable {
     }
 
     private mutating func upsertListed(_ alias: ListedAlias) {
-        removeListed(id: alias.id)
-        listed[alias.id] = alias
-        listedValueCounts[alias.value, default: 0] += 1
+        listed.upsert(alias)
     }
 
     private mutating func removeListed(id: String) {
-        guard let old = listed.removeValue(forKey: id) else { return }
-        if let count = listedValueCounts[old.value], count > 1 {
-            listedValueCounts[old.value] = count - 1
-        } else {
-            listedValueCounts.removeValue(forKey: old.value)
-        }
+        listed.remove(id: id)
     }
 
     private mutating func clearListed() {
         listed.removeAll()
-        listedValueCounts.removeAll()
     }
 
     private mutating func forgetAliases() {

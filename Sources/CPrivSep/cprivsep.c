@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <linux/if_addr.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
@@ -482,3 +483,5 @@ long cps_sigsys_count(void) { return __atomic_load_n(&sigsys_seen, __ATOMIC_RELA
 long cps_syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6) {
     return syscall(nr, a1, a2, a3, a4, a5, a6);
 }
+
+int cps_malloc_trim(void) { return malloc_trim(0); }

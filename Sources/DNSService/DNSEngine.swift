@@ -15,6 +15,8 @@ final class DNSEngine {
     var delegate: DNSServerDelegate?
     var counters = DNSCounters()
     var aliases = AliasIndex()
+    /// A `Posix.releaseFreeMemory` is scheduled (after a big view).
+    var trimScheduled = false
     var fallbackUIDs: Set<UInt32> = []
     var cache: ResponseCache
     private(set) var forwarder: Forwarder!
@@ -123,44 +125,37 @@ final class DNSEngine {
     /// query then goes on like any other name).
     private func answerAlias(_ index: Int32, info: DNSQueryInfo, origin: QueryOrigin) -> Bool {
         let uid = origin.sink.ownerUID(remote: origin.remote)
-        let ownerPosition: Int
+        let owner: Int
+        let reportKey: UInt64
         let reportUID: UInt32
         if let uid, !configuration.unionUIDs.contains(uid) {
             guard let position = aliases.owner(of: index, uid: uid) else { return false }
-            ownerPosition = position
+            owner = position
+            reportKey = AliasIndex.ownerKey(position)
             reportUID = uid
         } else {
-            ownerPosition = 0  // the union: every owner has the same deterministic address
+            // The union: every owner has the same deterministic address.
+            guard let position = aliases.anyOwner(of: index) else { return false }
+            owner = position
+            reportKey = AliasIndex.unionKey(index)
             reportUID = DNSServer.unknownUID
         }
-        let owner = aliases[index].owners[ownerPosition]
+        let (ipv4, ipv6) = aliases.addresses(ofOwner: owner)
         emit(to: origin, info: info) { out in
             DNSResponseWriter.writeAliasAnswer(
-                into: &out, query: info, name: self.name, ipv4: owner.ipv4, ipv6: owner.ipv6,
+                into: &out, query: info, name: self.name, ipv4: ipv4, ipv6: ipv6,
                 ttl: self.configuration.aliasTTL)
         }
         counters.aliasAnswers &+= 1
-        reportAlias(index, ownerPosition: reportUID == DNSServer.unknownUID ? nil : ownerPosition, uid: reportUID)
+        reportAlias(index, key: reportKey, uid: reportUID)
         return true
     }
 
-    private func reportAlias(_ index: Int32, ownerPosition: Int?, uid: UInt32) {
+    private func reportAlias(_ index: Int32, key: UInt64, uid: UInt32) {
         guard let delegate else { return }
-        let now = Self.uptimeNow()
         let interval = UInt64(max(0, configuration.aliasReportInterval.nanoseconds))
-        let last: UInt64
-        if let ownerPosition {
-            last = aliases[index].owners[ownerPosition].lastReported
-        } else {
-            last = aliases[index].lastUnionReported
-        }
-        guard last == 0 || now &- last >= interval else { return }
-        if let ownerPosition {
-            aliases[index].owners[ownerPosition].lastReported = now
-        } else {
-            aliases[index].lastUnionReported = now
-        }
-        delegate.aliasQueried(uid: uid, alias: aliases[index].alias)
+        guard aliases.shouldReport(key, now: Self.uptimeNow(), interval: interval) else { return }
+        delegate.aliasQueried(uid: uid, alias: aliases.alias(of: index))
     }
 
     /// Answers with the addresses the broker resolved for a fallback user's question (`name` holds it).

@@ -3,6 +3,7 @@ import DNSCodec
 import Logging
 import NIOCore
 import NIOPosix
+import PrivSep
 
 /// The DNS server of the dns worker: serves the UDP and TCP sockets it is given, answers aliases per user,
 /// forwards everything else. Everything runs on one event loop of `group`; every public method may be
@@ -152,8 +153,22 @@ public final class DNSServer: @unchecked Sendable {
                 engine.logger.debug("alias is not a valid DNS name", metadata: ["uid": "\(uid)", "alias": "\(name)"])
             }
             if changed { engine.cache.removeAll() }
+            // The message's strings and the scratch names of a big view are freed blocks now: give
+            // their pages back rather than keep them resident.
+            // (A moment later, once the message itself is released; several views in a row trim once.)
+            if entries.count >= Self.trimAfterEntries, !engine.trimScheduled {
+                engine.trimScheduled = true
+                let confined = LoopConfined(engine)
+                engine.loop.scheduleTask(in: .milliseconds(200)) {
+                    confined.value.trimScheduled = false
+                    Posix.releaseFreeMemory()
+                }
+            }
         }
     }
+
+    /// A view at least this large returns the freed heap pages to the kernel after it is applied.
+    static let trimAfterEntries = 10_000
 
     /// The users whose unknown names are asked of the broker (`DNSServerDelegate.resolveRequest`).
     public func setFallbackUsers(_ uids: [UInt32]) {

@@ -22,6 +22,12 @@ public enum Posix {
         }
     }
 
+    /// Returns the heap's free pages to the kernel (glibc `malloc_trim`). A large alias view or listing
+    /// frees many small blocks at once; without this the pages they sat on stay resident.
+    public static func releaseFreeMemory() {
+        _ = cps_malloc_trim()
+    }
+
     /// close(2). EINTR is not retried: on Linux the fd is gone either way.
     public static func close(_ fd: Int32) throws {
         if Glibc.close(fd) == -1 && Glibc.errno != EINTR {

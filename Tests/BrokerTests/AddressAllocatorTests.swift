@@ -137,6 +137,60 @@ final class AddressAllocatorTests: XCTestCase {
         XCTAssertEqual(a.quarantinedCount, 0)
     }
 
+    /// Pushed views hold records; the last holder's release quarantines the alias; repeats in one batch
+    /// are placed once.
+    func testRecordsHoldAndUnhold() throws {
+        var a = AddressAllocator(
+            v4Base: base4, v4PrefixLength: 24, v6Base: base6, v6PrefixLength: 64, quarantine: .minutes(15))
+        let (records, failure) = a.allocateRecords(["b.example", "a.example", "b.example"], at: t0)
+        XCTAssertNil(failure)
+        XCTAssertEqual(records.count, 2)
+        XCTAssertEqual(records, records.sorted())
+        XCTAssertEqual(Set(records.map { a.name(ofRecord: $0) }), ["a.example", "b.example"])
+        let b = try XCTUnwrap(a.record(of: "b.example"))
+        XCTAssertEqual(a.addresses(ofRecord: b), a.addresses(of: "b.example"))
+        a.hold(b)
+        a.hold(b)
+        a.unhold(b, at: t0)
+        XCTAssertNotNil(a.addresses(of: "b.example"), "one holder left")
+        let old = a.addresses(ofRecord: b)
+        a.unhold(b, at: t0)
+        XCTAssertNil(a.addresses(of: "b.example"))
+        XCTAssertNil(a.alias(atV4: old.v4))
+        XCTAssertNil(a.alias(atV6: old.v6))
+        XCTAssertEqual(a.quarantinedCount, 1)
+        XCTAssertEqual(a.count, 1)
+        XCTAssertEqual(a.allocatedAliases, ["a.example"])
+        // After the quarantine the record is gone for good: a later allocation starts afresh.
+        _ = a.allocateRecords(["c.example"], at: t0 + .minutes(16))
+        XCTAssertEqual(a.quarantinedCount, 0)
+        XCTAssertEqual(a.count, 2)
+    }
+
+    /// Many aliases allocated and released in rounds (table growth, backward-shift deletion, name arena
+    /// compaction): every lookup agrees both ways.
+    func testChurnKeepsLookupsConsistent() {
+        var a = AddressAllocator(
+            v4Base: base4, v4PrefixLength: 16, v6Base: base6, v6PrefixLength: 64, quarantine: .zero)
+        var live = Set<String>()
+        for round in 0..<6 {
+            let names = (0..<3000).map { "r\((round * 1000 + $0) % 7000).churn.example" }
+            _ = a.allocate(names, at: t0)
+            live.formUnion(names)
+            for name in names where name.hasPrefix("r\(round)") || name.hash % 3 == 0 {
+                a.release(name, at: t0)
+                live.remove(name)
+            }
+            XCTAssertEqual(a.count, live.count)
+        }
+        for name in live {
+            guard let addresses = a.addresses(of: name) else { return XCTFail("lost \(name)") }
+            XCTAssertEqual(a.alias(atV4: addresses.v4), name)
+            XCTAssertEqual(a.alias(atV6: addresses.v6), name)
+        }
+        XCTAssertEqual(Set(a.allocatedAliases), live)
+    }
+
     func testV6PoolCanBeTheLimit() {
         var a = AddressAllocator(v4Base: base4, v4PrefixLength: 16, v6Base: base6, v6PrefixLength: 126)
         XCTAssertEqual(a.capacity, 2)

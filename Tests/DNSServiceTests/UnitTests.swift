@@ -64,6 +64,126 @@ final class AliasIndexTests: XCTestCase {
     }
 }
 
+extension AliasIndexTests {
+    func addresses(_ index: AliasIndex, _ text: String, uid: UInt32) throws -> (IPv4Address?, IPv6Address?)? {
+        guard let entry = try find(index, text), let owner = index.owner(of: entry, uid: uid) else { return nil }
+        return index.addresses(ofOwner: owner)
+    }
+
+    func testCaseInsensitiveAddressesAndSpelling() throws {
+        var index = AliasIndex()
+        let v6 = IPv6Address(high: 0xfd5b_c1a6_e7a0_0000, low: 0x1234)
+        _ = index.setView(
+            uid: 1,
+            entries: [
+                AliasEntry(name: "ssh.boundary.dev", ipv4: IPv4Address(100, 64, 0, 9), ipv6: v6),
+                AliasEntry(name: "Mixed.Case.Test.", ipv4: nil, ipv6: v6),
+                AliasEntry(name: "only4.test", ipv4: IPv4Address(100, 64, 0, 10), ipv6: nil),
+            ])
+        let ssh = try XCTUnwrap(try addresses(index, "SSH.Boundary.DEV", uid: 1))
+        XCTAssertEqual(ssh.0, IPv4Address(100, 64, 0, 9))
+        XCTAssertEqual(ssh.1, v6)
+        let mixed = try XCTUnwrap(try addresses(index, "mixed.case.test", uid: 1))
+        XCTAssertNil(mixed.0)
+        XCTAssertEqual(mixed.1, v6)
+        let only4 = try XCTUnwrap(try addresses(index, "only4.test", uid: 1))
+        XCTAssertEqual(only4.0, IPv4Address(100, 64, 0, 10))
+        XCTAssertNil(only4.1)
+        XCTAssertNil(try addresses(index, "only4.test", uid: 2))
+        // What aliasQueried reports: the value as pushed.
+        XCTAssertEqual(index.alias(of: try XCTUnwrap(try find(index, "ssh.boundary.dev"))), "ssh.boundary.dev")
+        XCTAssertEqual(index.alias(of: try XCTUnwrap(try find(index, "MIXED.case.test"))), "Mixed.Case.Test.")
+        XCTAssertNil(try find(index, "ssh.boundary"))
+        XCTAssertNil(try find(index, "ssh.boundary.dev.x"))
+    }
+
+    func testReplacementKeepsSharedNamesAndRepeatedNameLastWins() throws {
+        var index = AliasIndex()
+        let a = IPv4Address(100, 64, 0, 1)
+        let b = IPv4Address(100, 64, 0, 2)
+        _ = index.setView(
+            uid: 1,
+            entries: [AliasEntry(name: "x.test", ipv4: a, ipv6: nil), AliasEntry(name: "y.test", ipv4: a, ipv6: nil)])
+        _ = index.setView(uid: 2, entries: [AliasEntry(name: "x.test", ipv4: a, ipv6: nil)])
+        XCTAssertEqual(index.ownerCount, 3)
+        // uid 1 replaces its view: y goes, z comes, x is repeated (the last one wins).
+        XCTAssertTrue(
+            index.setView(
+                uid: 1,
+                entries: [
+                    AliasEntry(name: "x.test", ipv4: a, ipv6: nil), AliasEntry(name: "z.test", ipv4: a, ipv6: nil),
+                    AliasEntry(name: "X.TEST", ipv4: b, ipv6: nil),
+                ]
+            ).changed)
+        XCTAssertEqual(try addresses(index, "x.test", uid: 1)?.0, b)
+        XCTAssertEqual(try addresses(index, "x.test", uid: 2)?.0, a)
+        XCTAssertNil(try find(index, "y.test"))
+        XCTAssertNotNil(try addresses(index, "z.test", uid: 1))
+        XCTAssertEqual(index.nameCount, 2)
+        XCTAssertEqual(index.ownerCount, 3)
+        let x = try XCTUnwrap(try find(index, "x.test"))
+        XCTAssertNotNil(index.anyOwner(of: x))
+        _ = index.setView(uid: 2, entries: [])
+        _ = index.setView(uid: 1, entries: [])
+        XCTAssertEqual(index.nameCount, 0)
+        XCTAssertEqual(index.ownerCount, 0)
+        XCTAssertEqual(index.userCount, 0)
+        XCTAssertNil(try find(index, "x.test"))
+        XCTAssertFalse(index.setView(uid: 1, entries: []).changed)
+    }
+
+    /// Many names, many users, removals in between: every lookup agrees with a plain dictionary model
+    /// (linear probing clusters and backward-shift deletion included).
+    func testManyEntriesAgreeWithAModel() throws {
+        var index = AliasIndex()
+        var model: [UInt32: [String: UInt32]] = [:]
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<12 {
+            let uid = UInt32(round % 4)
+            let count = Int.random(in: 0..<3000, using: &generator)
+            let base = Int.random(in: 0..<4000, using: &generator)
+            var view: [String: UInt32] = [:]
+            var entries: [AliasEntry] = []
+            for k in 0..<count {
+                let name = "h\((base + k * 7) % 9000).Zone\(k % 3).test"
+                let v4 = UInt32(round * 100_000 + k)
+                entries.append(AliasEntry(name: name, ipv4: IPv4Address(value: v4), ipv6: nil))
+                view[name.lowercased()] = v4
+            }
+            _ = index.setView(uid: uid, entries: entries)
+            model[uid] = view.isEmpty ? nil : view
+            var names = Set<String>()
+            for view in model.values { names.formUnion(view.keys) }
+            XCTAssertEqual(index.nameCount, names.count)
+            XCTAssertEqual(index.ownerCount, model.values.reduce(0) { $0 + $1.count })
+            for probe in 0..<9000 where probe % 13 == round % 13 {
+                for zone in 0..<3 {
+                    let name = "h\(probe).zone\(zone).test"
+                    for user in UInt32(0)..<4 {
+                        let got = try addresses(index, name.uppercased(), uid: user)?.0?.value
+                        XCTAssertEqual(got, model[user]?[name], "\(name) uid \(user) round \(round)")
+                    }
+                }
+            }
+        }
+        for uid in UInt32(0)..<4 { _ = index.setView(uid: uid, entries: []) }
+        XCTAssertEqual(index.nameCount, 0)
+    }
+
+    func testReportRateLimit() {
+        var index = AliasIndex()
+        let second: UInt64 = 1_000_000_000
+        XCTAssertTrue(index.shouldReport(AliasIndex.ownerKey(3), now: 5 * second, interval: 10 * second))
+        XCTAssertFalse(index.shouldReport(AliasIndex.ownerKey(3), now: 9 * second, interval: 10 * second))
+        XCTAssertTrue(index.shouldReport(AliasIndex.unionKey(3), now: 9 * second, interval: 10 * second))
+        XCTAssertTrue(index.shouldReport(AliasIndex.ownerKey(3), now: 15 * second, interval: 10 * second))
+        for key in 0..<10_000 {
+            XCTAssertTrue(index.shouldReport(UInt64(key) + 100, now: 100 * second, interval: 10 * second))
+        }
+        XCTAssertFalse(index.shouldReport(9_000, now: 101 * second, interval: 10 * second))
+    }
+}
+
 final class ResponseCacheTests: XCTestCase {
     func testInsertLookupExpireEvict() throws {
         var cache = ResponseCache(capacity: 2)
@@ -291,5 +411,34 @@ final class TCPHandlerTests: XCTestCase {
         try channel.connect(to: SocketAddress(ipAddress: "192.0.2.1", port: 53)).wait()
         XCTAssertFalse(channel.isActive)
         XCTAssertEqual(engine.tcpConnectionCount, 0)
+    }
+}
+
+final class PlainWireTests: XCTestCase {
+    /// The fast path agrees with `DNSName` wherever it answers, and leaves escapes and bad names to it.
+    func testPlainWireAgreesWithTheParser() throws {
+        let long63 = String(repeating: "a", count: 63)
+        let long64 = String(repeating: "a", count: 64)
+        let texts = [
+            "a.b", "A.B.", "Ssh.Boundary.Dev", "x", "x.", "under_score.test", "\(long63).test", "\(long64).test",
+            "a..b", ".a", ".", "", "esc\\.aped.test", "dig\\065.test",
+            Array(repeating: long63, count: 4).joined(separator: "."),
+            Array(repeating: "abcdefghi", count: 25).joined(separator: "."),
+            Array(repeating: "abcdefghi", count: 26).joined(separator: "."),
+        ]
+        for text in texts {
+            var scratch: [UInt8] = [9]
+            let fast = AliasIndex.appendPlainWire(text, to: &scratch)
+            let parsed = try? DNSName(text)
+            if fast {
+                let wire = try XCTUnwrap(parsed, text).lowercased.wire
+                XCTAssertEqual(scratch, [9, UInt8(wire.count)] + wire, text)
+            } else {
+                XCTAssertEqual(scratch, [9], "nothing appended for \(text)")
+                if let parsed, !parsed.isRoot {
+                    XCTAssertTrue(text.contains("\\"), "only escapes need the parser: \(text)")
+                }
+            }
+        }
     }
 }

@@ -123,4 +123,10 @@ long cps_sigsys_count(void);
 /// sandbox-probe uses it, to make the calls a compromised worker would make.
 long cps_syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 
+// --- memory ---------------------------------------------------------------------------------------
+
+/// malloc_trim(0): hands the heap's free pages back to the kernel (madvise/brk only, which the worker
+/// sandboxes allow). Returns 1 when memory was released, 0 otherwise.
+int cps_malloc_trim(void);
+
 #endif
