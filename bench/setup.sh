@@ -274,7 +274,8 @@ HCL
         fatal "the agent did not start: $(tail -20 "$AGENT_DIR/helper.out" "$AGENT_DIR/agent.log" 2>/dev/null)"
     AGENT_DNS_PID=$(agent_worker_pid dns)
     AGENT_PROXY_PID=$(agent_worker_pid proxy)
-    [ -n "$AGENT_DNS_PID" ] && [ -n "$AGENT_PROXY_PID" ] || fatal "no agent workers"
+    [ -n "$AGENT_DNS_PID" ] && [ -n "$AGENT_PROXY_PID" ] ||
+        fatal "no agent workers (dns '$AGENT_DNS_PID', proxy '$AGENT_PROXY_PID'): $(tail -20 "$AGENT_DIR/helper.out" "$AGENT_DIR/agent.log" 2>/dev/null)"
 }
 
 agent_stop() {
