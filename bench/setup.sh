@@ -144,22 +144,7 @@ EOF
 web_target() {
     mkdir -p "$WORK/www" "$WORK/nginx"
     echo "hello from the nginx target" >"$WORK/www/index.html"
-    cat >"$WORK/nginx/nginx.conf" <<EOF
-daemon off;
-worker_processes 1;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log crit;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $WORK/nginx/body;
-    proxy_temp_path $WORK/nginx/proxy;
-    fastcgi_temp_path $WORK/nginx/fastcgi;
-    uwsgi_temp_path $WORK/nginx/uwsgi;
-    scgi_temp_path $WORK/nginx/scgi;
-    server { listen 127.0.0.1:$WEB_PORT backlog=4096; root $WORK/www; }
-}
-EOF
+    nginx_config "$WORK" "127.0.0.1:$WEB_PORT backlog=4096" 4096 crit
     start_bg nginx nginx -c "$WORK/nginx/nginx.conf"
     wait_for 10 ip netns exec "$NS" curl -sf "http://127.0.0.1:$WEB_PORT/" || fatal "nginx did not start"
 }

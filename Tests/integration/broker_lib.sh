@@ -47,22 +47,7 @@ web_target() {
     mkdir -p "$dir/www" "$dir/nginx"
     echo "hello from the nginx target" >"$dir/www/index.html"
     head -c 3000000 /dev/urandom >"$dir/www/big.bin"
-    cat >"$dir/nginx/nginx.conf" <<EOF
-daemon off;
-worker_processes 1;
-pid $dir/nginx/nginx.pid;
-error_log $dir/nginx/error.log;
-events { worker_connections 256; }
-http {
-    access_log off;
-    client_body_temp_path $dir/nginx/body;
-    proxy_temp_path $dir/nginx/proxy;
-    fastcgi_temp_path $dir/nginx/fastcgi;
-    uwsgi_temp_path $dir/nginx/uwsgi;
-    scgi_temp_path $dir/nginx/scgi;
-    server { listen 127.0.0.1:$WEB_PORT; root $dir/www; }
-}
-EOF
+    nginx_config "$dir" "127.0.0.1:$WEB_PORT" 256
     in_ns "$ns" nginx -c "$dir/nginx/nginx.conf" >/dev/null 2>&1 &
     wait_for 10 in_ns "$ns" curl -sf "http://127.0.0.1:$WEB_PORT/" || fatal "nginx target did not start"
 }

@@ -150,6 +150,30 @@ finish() {
 _TEST_TMP=$(mktemp -d "/tmp/bca-$TEST_NAME.XXXXXX")
 chmod 755 "$_TEST_TMP" # test users and the worker user reach sockets and files below it
 on_exit "rm -rf '$_TEST_TMP'"
+# nginx_config DIR LISTEN CONNECTIONS [ERROR_LEVEL]: writes DIR/nginx/nginx.conf for a foreground
+# nginx, one worker, serving DIR/www on LISTEN (e.g. "127.0.0.1:8080 backlog=4096"), its temp files
+# and pid under DIR/nginx (a test's nginx touches nothing of the host's).
+nginx_config() {
+    local dir=$1 listen=$2 connections=$3 level=${4:-error}
+    mkdir -p "$dir/www" "$dir/nginx"
+    cat >"$dir/nginx/nginx.conf" <<EOF
+daemon off;
+worker_processes 1;
+pid $dir/nginx/nginx.pid;
+error_log $dir/nginx/error.log $level;
+events { worker_connections $connections; }
+http {
+    access_log off;
+    client_body_temp_path $dir/nginx/body;
+    proxy_temp_path $dir/nginx/proxy;
+    fastcgi_temp_path $dir/nginx/fastcgi;
+    uwsgi_temp_path $dir/nginx/uwsgi;
+    scgi_temp_path $dir/nginx/scgi;
+    server { listen $listen; root $dir/www; }
+}
+EOF
+}
+
 tmpdir() {
     mktemp -d "$_TEST_TMP/d.XXXXXX"
 }
