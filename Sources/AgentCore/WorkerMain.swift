@@ -89,6 +89,10 @@ public enum WorkerMain {
             bootstrap.peerFD = -1
             try control.submit { try attachPeer(peerFD, logger) }.wait()
             try helper.ready()
+            // The start-up code (bootstrap, configuration, sandbox) is done: give its pages back.
+            if let bytes = StartupPages.release() {
+                logger.debug("dropped the start-up code pages", metadata: ["kib": "\(bytes / 1024)"])
+            }
             var loop = HelperLinkLoop(
                 role: role, link: link, helper: helper, service: service, control: control, sink: sink,
                 logger: logger, config: bootstrap.config, configText: bootstrap.configText,

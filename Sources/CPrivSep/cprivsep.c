@@ -3,6 +3,8 @@
 #include "cprivsep.h"
 
 #include <errno.h>
+#include <link.h>
+#include <sys/mman.h>
 #include <fcntl.h>
 #include <malloc.h>
 #include <linux/if_addr.h>
@@ -485,3 +487,38 @@ long cps_syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 }
 
 int cps_malloc_trim(void) { return malloc_trim(0); }
+
+// --- memory -------------------------------------------------------------------------------------
+
+struct cps_dropped { long advised; int error; };
+
+static int cps_drop_object(struct dl_phdr_info *info, size_t size, void *data) {
+    (void)size;
+    struct cps_dropped *result = data;
+    // The vDSO is the kernel's special mapping, not a file: leave it.
+    if (info->dlpi_name != NULL && strstr(info->dlpi_name, "linux-vdso") != NULL) return 0;
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        // Only segments never written: RELRO lives in the writable segment (relocated, then made
+        // read-only), and dropping its pages would bring back the file's unrelocated bytes.
+        if (ph->p_type != PT_LOAD || (ph->p_flags & PF_W)) continue;
+        uintptr_t start = (uintptr_t)(info->dlpi_addr + ph->p_vaddr) & ~(page - 1);
+        // Rounded down: a partial last page is left alone rather than risk a neighbour's.
+        uintptr_t end = (uintptr_t)(info->dlpi_addr + ph->p_vaddr + ph->p_memsz) & ~(page - 1);
+        if (end <= start) continue;
+        if (madvise((void *)start, end - start, MADV_DONTNEED) == 0) {
+            result->advised += (long)(end - start);
+        } else {
+            result->error = errno;
+        }
+    }
+    return 0; // the main program, then every shared library (libc, libstdc++, ...)
+}
+
+long cps_drop_program_text(void) {
+    struct cps_dropped result = {0, 0};
+    dl_iterate_phdr(cps_drop_object, &result);
+    if (result.advised == 0 && result.error != 0) return -result.error;
+    return result.advised;
+}

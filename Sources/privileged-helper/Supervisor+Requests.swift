@@ -13,6 +13,8 @@ extension Supervisor {
         serving = true
         applyResolver()
         Notify.send("READY=1\nSTATUS=serving")
+        // Start-up (configuration, host changes, spawning) is done: give its code pages back.
+        StartupPages.release()
         log.info("serving (\(paused ? "paused: resolver left alone" : "resolver points at the agent"))")
     }
 

@@ -109,6 +109,15 @@ int cps_signalfd_read(int fd, int32_t *pid);
 /// /etc/resolv.conf), onto which rename(2) fails with EBUSY.
 int cps_mount_id(const char *path, int nofollow, uint64_t *id);
 
+// --- memory -------------------------------------------------------------------------------------
+
+/// Unmaps the resident pages of the read-only segments (code, constants) of the executable and of
+/// every shared library from this process: madvise(MADV_DONTNEED) over each PT_LOAD segment without
+/// PF_W (not the vDSO). The
+/// pages stay in the page cache; what the process runs again faults back in (a minor fault). Returns
+/// the bytes advised, or -errno.
+long cps_drop_program_text(void);
+
 // --- seccomp debugging ----------------------------------------------------------------------------
 
 /// Installs a SIGSYS handler for SCMP_ACT_TRAP rules: it writes "seccomp: blocked syscall N (name)"
