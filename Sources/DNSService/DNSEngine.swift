@@ -202,8 +202,9 @@ final class DNSEngine {
                     let flags = (upstreamFlags & ~askers) | (info.flags & askers)
                     base.storeBytes(of: flags.bigEndian, toByteOffset: 2, as: UInt16.self)
                     (base + DNSLimits.headerLength).copyMemory(from: name.storage, byteCount: name.count)
-                    for offset in ttlOffsets {
-                        precondition(offset >= 0 && offset + 4 <= message.count)  // see above
+                    for offset16 in ttlOffsets {
+                        let offset = Int(offset16)
+                        precondition(offset + 4 <= message.count)  // see above
                         let ttl = UInt32(bigEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
                         let aged = ttl > DNSLimits.maxTTL || ttl <= age ? 0 : ttl - age
                         base.storeBytes(of: aged.bigEndian, toByteOffset: offset, as: UInt32.self)
@@ -239,21 +240,15 @@ final class DNSEngine {
             return
         }
         guard ttl > 0 else { return }
-        var bytes: [UInt8]
-        if let opt = summary.optRange {
-            bytes = Array(UnsafeRawBufferPointer(rebasing: message[0..<opt.lowerBound]))
-            let additional = (UInt16(bytes[10]) << 8 | UInt16(bytes[11])) - 1
-            bytes[10] = UInt8(additional >> 8)
-            bytes[11] = UInt8(truncatingIfNeeded: additional)
-        } else {
-            bytes = Array(message)
-        }
+        // Without its OPT (the last record, checked above): the asker's own goes on at each hit.
+        let stored = summary.optRange.map { UnsafeRawBufferPointer(rebasing: message[0..<$0.lowerBound]) } ?? message
         let flags = ResponseCache.keyFlags(dnssecOK: info.dnssecOK, checkingDisabled: info.checkingDisabled)
         let hash = ResponseCache.hash(
             name: name, type: info.questionType, questionClass: info.questionClass, flags: flags)
         cache.insert(
             name: name, type: info.questionType, questionClass: info.questionClass, flags: flags, hash: hash,
-            message: bytes, ttlOffsets: ttlOffsets, ttl: ttl, now: Self.uptimeNow())
+            message: stored, dropLastAdditional: summary.optRange != nil, ttlOffsets: ttlOffsets, ttl: ttl,
+            now: Self.uptimeNow())
     }
 
     // MARK: writing answers

@@ -20,6 +20,9 @@ final class Forwarder {
     private var active: [PendingForward] = []
     /// Pending forwards per sender, for those made at or above `maxPendingForwardsPerUser` pending.
     private var perSender: [UInt32: Int] = [:]
+    /// Finished records kept for reuse (see `PendingForward`), at most `maxSpares`.
+    private var spares: [PendingForward] = []
+    static let maxSpares = 512
     private var nextSerial: UInt32 = 1
     private var nextRequestID: UInt64 = 1
     fileprivate var sweepTask: Scheduled<Void>?
@@ -75,6 +78,7 @@ final class Forwarder {
     func askBroker(info: DNSQueryInfo, message: ByteBuffer, origin: QueryOrigin, uid: UInt32) {
         guard let pending = makePending(info: info, message: message, origin: origin) else { return }
         pending.stage = .broker
+        pending.recyclable = false
         pending.uid = uid
         pending.requestID = nextRequestID
         nextRequestID &+= 1
@@ -133,10 +137,17 @@ final class Forwarder {
         let timeout = UInt64(max(0, engine.configuration.requestTimeout.nanoseconds))
         // A copy of its own: the message is a slice of NIO's receive buffer, which must not stay pinned (and
         // patching the ID into a shared slice would copy anyway).
-        var query = engine.allocator.buffer(capacity: message.readableBytes)
-        query.writeImmutableBuffer(message)
-        let pending = PendingForward(
-            query: query, info: info, nameLength: engine.name.count, origin: origin, deadline: now + timeout)
+        let pending: PendingForward
+        if let spare = spares.popLast() {
+            spare.reuse(
+                message: message, info: info, nameLength: engine.name.count, origin: origin, deadline: now + timeout)
+            pending = spare
+        } else {
+            var query = engine.allocator.buffer(capacity: max(message.readableBytes, 512))
+            query.writeImmutableBuffer(message)
+            pending = PendingForward(
+                query: query, info: info, nameLength: engine.name.count, origin: origin, deadline: now + timeout)
+        }
         pending.counted = sender
         pending.slot = active.count
         active.append(pending)
@@ -270,6 +281,10 @@ final class Forwarder {
             pending.counted = nil
         }
         pending.origin.sink.pendingFinished()
+        if pending.recyclable && spares.count < Self.maxSpares {
+            pending.release()
+            spares.append(pending)
+        }
     }
 
     // MARK: answers
@@ -345,6 +360,7 @@ final class Forwarder {
         detach(pending)
         engine.counters.tcpRetries &+= 1
         pending.stage = .tcp
+        pending.recyclable = false
         let server = upstreams[pending.upstreamIndex]
         let now = DNSEngine.uptimeNow()
         let remaining = TimeAmount.nanoseconds(Int64(pending.deadline > now ? pending.deadline - now : 0))

@@ -3,22 +3,27 @@ import NIOCore
 
 /// Upstream answers, positive and negative (RFC 2308), keyed by (name, type, class, DO, CD) and kept for
 /// their TTL. Bounded by `dns_cache_size` entries with CLOCK (second chance) eviction; 0 disables it.
-/// Lookups hash the query's name buffer in place, so a hit allocates nothing.
+/// Lookups hash the query's name buffer in place, so a hit allocates nothing; so does an insert once the
+/// cache is full (the evicted entry's storage is rewritten in place).
 ///
 /// An entry is the upstream's message without its OPT record, with the offsets of every TTL field; on a hit
 /// the caller copies it out, then patches the ID, the question's case, the flags, the aged TTLs and its own
-/// OPT (`write(entry:...)`).
+/// OPT (`withEntry`).
 struct ResponseCache {
     struct Entry {
-        /// Lowercased name wire bytes followed by type, class and a flags byte.
-        var key: [UInt8]
-        var hash: Int
-        var message: [UInt8]
-        var ttlOffsets: [Int]
+        /// One allocation: the key (lowercased name wire bytes, then type, class and a flags byte), the
+        /// message, then each TTL offset as a native-endian UInt16 (a message is at most 65,535 bytes).
+        var storage: [UInt8] = []
+        var keyLength = 0
+        var messageLength = 0
+        var hash = 0
         /// Uptime nanoseconds when stored, and when it expires.
-        var storedAt: UInt64
-        var expiresAt: UInt64
-        var referenced: Bool
+        var storedAt: UInt64 = 0
+        var expiresAt: UInt64 = 0
+        var referenced = false
+
+        var isEmpty: Bool { keyLength == 0 }
+        var offsetCount: Int { (storage.count - keyLength - messageLength) / 2 }
     }
 
     /// RFC 2308 §5 suggests capping negative answers at a few hours; positive ones at a day, like unbound.
@@ -26,6 +31,9 @@ struct ResponseCache {
     static let maxNegativeTTL: UInt32 = 10800
     private static let dnssecOKKeyBit: UInt8 = 1
     private static let checkingDisabledKeyBit: UInt8 = 2
+    /// Storage kept for reuse when rewriting an entry, unless it is this much larger than needed (one
+    /// big answer must not pin its size in a slot forever).
+    private static let reuseSlack = 2048
 
     private(set) var capacity: Int
     private var entries: [Entry] = []
@@ -69,10 +77,10 @@ struct ResponseCache {
         name: DNSNameBuffer, type: DNSType, questionClass: DNSClass, flags: UInt8, hash: Int, now: UInt64
     ) -> Int32? {
         guard capacity > 0, let index = slots[hash] else { return nil }
-        let matches = entries[Int(index)].key.withUnsafeBufferPointer { key -> Bool in
-            guard key.count == name.count + 5,
-                DNSWire.caseInsensitiveEqual(key.baseAddress!, name.storage, count: name.count)
-            else { return false }
+        let i = Int(index)
+        guard entries[i].keyLength == name.count + 5 else { return nil }
+        let matches = entries[i].storage.withUnsafeBufferPointer { key -> Bool in
+            guard DNSWire.caseInsensitiveEqual(key.baseAddress!, name.storage, count: name.count) else { return false }
             let tail = name.count
             return key[tail] == UInt8(truncatingIfNeeded: type.rawValue >> 8)
                 && key[tail + 1] == UInt8(truncatingIfNeeded: type.rawValue)
@@ -80,61 +88,122 @@ struct ResponseCache {
                 && key[tail + 3] == UInt8(truncatingIfNeeded: questionClass.rawValue) && key[tail + 4] == flags
         }
         guard matches else { return nil }
-        guard entries[Int(index)].expiresAt > now else {
+        guard entries[i].expiresAt > now else {
             slots.removeValue(forKey: hash)
-            entries[Int(index)].key = []
+            entries[i].keyLength = 0
             return nil
         }
-        entries[Int(index)].referenced = true
+        entries[i].referenced = true
         return index
     }
 
-    subscript(index: Int32) -> Entry { entries[Int(index)] }
-
     /// The stored time, message and TTL offsets of an entry, borrowed in place (no copy of the entry).
     func withEntry<R>(
-        _ index: Int32, _ body: (UInt64, UnsafeRawBufferPointer, UnsafeBufferPointer<Int>) -> R
+        _ index: Int32, _ body: (UInt64, UnsafeRawBufferPointer, UnsafeBufferPointer<UInt16>) -> R
     ) -> R {
         let i = Int(index)
-        return entries[i].message.withUnsafeBytes { message in
-            entries[i].ttlOffsets.withUnsafeBufferPointer { body(entries[i].storedAt, message, $0) }
+        let keyLength = entries[i].keyLength
+        let messageLength = entries[i].messageLength
+        let offsetCount = entries[i].offsetCount
+        return entries[i].storage.withUnsafeBytes { bytes in
+            let message = UnsafeRawBufferPointer(rebasing: bytes[keyLength..<(keyLength + messageLength)])
+            // Offsets start at an arbitrary byte position: copied out through an aligned scratch if needed.
+            let start = bytes.baseAddress! + keyLength + messageLength
+            if Int(bitPattern: start) % MemoryLayout<UInt16>.alignment == 0 {
+                let offsets = UnsafeBufferPointer(start: start.assumingMemoryBound(to: UInt16.self), count: offsetCount)
+                return body(entries[i].storedAt, message, offsets)
+            }
+            return withUnsafeTemporaryAllocation(of: UInt16.self, capacity: offsetCount) { scratch in
+                UnsafeMutableRawBufferPointer(scratch).copyMemory(
+                    from: UnsafeRawBufferPointer(start: start, count: offsetCount * 2))
+                return body(entries[i].storedAt, message, UnsafeBufferPointer(scratch))
+            }
         }
     }
 
-    /// Stores an answer for `ttl` seconds (already capped by the caller's rules).
+    /// Stores an answer for `ttl` seconds (already capped by the caller's rules). `message` is copied; with
+    /// `dropLastAdditional` the additional count in the stored header is one less (the caller cut the OPT).
+    /// TTL offsets outside `message` are left out.
+    mutating func insert(
+        name: DNSNameBuffer, type: DNSType, questionClass: DNSClass, flags: UInt8, hash: Int,
+        message: UnsafeRawBufferPointer, dropLastAdditional: Bool = false, ttlOffsets: [Int], ttl: UInt32,
+        now: UInt64
+    ) {
+        guard capacity > 0, ttl > 0, message.count <= Int(UInt16.max),
+            message.count >= DNSLimits.headerLength
+        else { return }
+        let index: Int
+        // The same hash (the same key, or a collision) is simply replaced: a cache may forget.
+        if let existing = slots[hash] {
+            index = Int(existing)
+        } else if entries.count < capacity {
+            index = entries.count
+            entries.append(Entry())
+        } else {
+            index = evictionVictim(now: now)
+            if !entries[index].isEmpty { slots.removeValue(forKey: entries[index].hash) }
+        }
+        slots[hash] = Int32(index)
+        let keyLength = name.count + 5
+        // An offset past the stored message (none from our scanner) would make every hit write out of bounds.
+        var offsetCount = 0
+        for offset in ttlOffsets where offset >= 0 && offset + 4 <= message.count { offsetCount += 1 }
+        let total = keyLength + message.count + 2 * offsetCount
+        entries[index].keyLength = keyLength
+        entries[index].messageLength = message.count
+        entries[index].hash = hash
+        entries[index].storedAt = now
+        entries[index].expiresAt = now + UInt64(ttl) * 1_000_000_000
+        entries[index].referenced = false
+        Self.fill(
+            &entries[index].storage, total: total, name: name, type: type, questionClass: questionClass, flags: flags,
+            message: message, dropLastAdditional: dropLastAdditional, ttlOffsets: ttlOffsets)
+    }
+
+    /// Convenience for tests: a message held in an array.
     mutating func insert(
         name: DNSNameBuffer, type: DNSType, questionClass: DNSClass, flags: UInt8, hash: Int, message: [UInt8],
         ttlOffsets: [Int], ttl: UInt32, now: UInt64
     ) {
-        guard capacity > 0, ttl > 0 else { return }
-        // Built in one allocation of its final size (a map and five appends grew it twice).
-        let count = name.count
-        let key = [UInt8](unsafeUninitializedCapacity: count + 5) { bytes, initialized in
-            for i in 0..<count { bytes[i] = DNSName.asciiLowercase(name.storage[i]) }
-            bytes[count] = UInt8(truncatingIfNeeded: type.rawValue >> 8)
-            bytes[count + 1] = UInt8(truncatingIfNeeded: type.rawValue)
-            bytes[count + 2] = UInt8(truncatingIfNeeded: questionClass.rawValue >> 8)
-            bytes[count + 3] = UInt8(truncatingIfNeeded: questionClass.rawValue)
-            bytes[count + 4] = flags
-            initialized = count + 5
+        message.withUnsafeBytes { bytes in
+            insert(
+                name: name, type: type, questionClass: questionClass, flags: flags, hash: hash, message: bytes,
+                ttlOffsets: ttlOffsets, ttl: ttl, now: now)
         }
-        let entry = Entry(
-            key: key, hash: hash, message: message, ttlOffsets: ttlOffsets, storedAt: now,
-            expiresAt: now + UInt64(ttl) * 1_000_000_000, referenced: false)
-        // The same hash (the same key, or a collision) is simply replaced: a cache may forget.
-        if let existing = slots[hash] {
-            entries[Int(existing)] = entry
-            return
+    }
+
+    /// Rewrites `storage` in place (reusing its allocation) as key, message, offsets.
+    private static func fill(
+        _ storage: inout [UInt8], total: Int, name: DNSNameBuffer, type: DNSType, questionClass: DNSClass,
+        flags: UInt8, message: UnsafeRawBufferPointer, dropLastAdditional: Bool, ttlOffsets: [Int]
+    ) {
+        if storage.capacity > total + reuseSlack {
+            storage = []
         }
-        if entries.count < capacity {
-            slots[hash] = Int32(entries.count)
-            entries.append(entry)
-            return
+        storage.removeAll(keepingCapacity: true)
+        storage.append(contentsOf: repeatElement(0, count: total))
+        storage.withUnsafeMutableBytes { out in
+            let count = name.count
+            for i in 0..<count { out[i] = DNSName.asciiLowercase(name.storage[i]) }
+            out[count] = UInt8(truncatingIfNeeded: type.rawValue >> 8)
+            out[count + 1] = UInt8(truncatingIfNeeded: type.rawValue)
+            out[count + 2] = UInt8(truncatingIfNeeded: questionClass.rawValue >> 8)
+            out[count + 3] = UInt8(truncatingIfNeeded: questionClass.rawValue)
+            out[count + 4] = flags
+            let messageStart = count + 5
+            UnsafeMutableRawBufferPointer(rebasing: out[messageStart..<(messageStart + message.count)])
+                .copyMemory(from: message)
+            if dropLastAdditional {
+                let additional = (UInt16(out[messageStart + 10]) << 8 | UInt16(out[messageStart + 11])) &- 1
+                out[messageStart + 10] = UInt8(additional >> 8)
+                out[messageStart + 11] = UInt8(truncatingIfNeeded: additional)
+            }
+            var position = messageStart + message.count
+            for offset in ttlOffsets where offset >= 0 && offset + 4 <= message.count {
+                out.storeBytes(of: UInt16(truncatingIfNeeded: offset), toByteOffset: position, as: UInt16.self)
+                position += 2
+            }
         }
-        let victim = evictionVictim(now: now)
-        if !entries[victim].key.isEmpty { slots.removeValue(forKey: entries[victim].hash) }
-        entries[victim] = entry
-        slots[hash] = Int32(victim)
     }
 
     /// CLOCK: sweep from the hand, clearing reference bits, and take the first free, expired or unreferenced.
@@ -142,7 +211,7 @@ struct ResponseCache {
         while true {
             let index = hand
             hand = (hand + 1) % entries.count
-            if entries[index].key.isEmpty || entries[index].expiresAt <= now || !entries[index].referenced {
+            if entries[index].isEmpty || entries[index].expiresAt <= now || !entries[index].referenced {
                 return index
             }
             entries[index].referenced = false

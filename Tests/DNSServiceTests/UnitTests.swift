@@ -194,8 +194,22 @@ final class ResponseCacheTests: XCTestCase {
         }
         let second: UInt64 = 1_000_000_000
         let h1 = try key("one.test")
+        // Shorter than a DNS header: refused (a hit copies at least the header and the question).
         cache.insert(
             name: name, type: .a, questionClass: .in, flags: 0, hash: h1, message: [1], ttlOffsets: [], ttl: 10, now: 0)
+        XCTAssertEqual(cache.count, 0)
+        let header = [UInt8](repeating: 0, count: 12)
+        cache.insert(
+            name: name, type: .a, questionClass: .in, flags: 0, hash: h1, message: header + [9, 9, 9, 9],
+            ttlOffsets: [12, 13, -1], ttl: 10, now: 0)
+        let hit = try XCTUnwrap(
+            cache.lookup(name: name, type: .a, questionClass: .in, flags: 0, hash: h1, now: second))
+        // The message comes back whole; only in-bounds TTL offsets were kept.
+        cache.withEntry(hit) { storedAt, message, offsets in
+            XCTAssertEqual(storedAt, 0)
+            XCTAssertEqual(Array(message), header + [9, 9, 9, 9])
+            XCTAssertEqual(Array(offsets), [12])
+        }
         name.set(try DNSName("ONE.test"))
         XCTAssertNotNil(cache.lookup(name: name, type: .a, questionClass: .in, flags: 0, hash: h1, now: 5 * second))
         XCTAssertNil(cache.lookup(name: name, type: .aaaa, questionClass: .in, flags: 0, hash: h1, now: 5 * second))
@@ -204,13 +218,13 @@ final class ResponseCacheTests: XCTestCase {
         for text in ["a.test", "b.test", "c.test"] {
             let h = try key(text)
             cache.insert(
-                name: name, type: .a, questionClass: .in, flags: 0, hash: h, message: [2], ttlOffsets: [], ttl: 100,
-                now: 12 * second)
+                name: name, type: .a, questionClass: .in, flags: 0, hash: h, message: header + [2], ttlOffsets: [],
+                ttl: 100, now: 12 * second)
         }
         XCTAssertLessThanOrEqual(cache.count, 2)
         var zero = ResponseCache(capacity: 0)
         zero.insert(
-            name: name, type: .a, questionClass: .in, flags: 0, hash: 1, message: [1], ttlOffsets: [], ttl: 10, now: 0)
+            name: name, type: .a, questionClass: .in, flags: 0, hash: 1, message: header, ttlOffsets: [], ttl: 10, now: 0)
         XCTAssertEqual(zero.count, 0)
     }
 }
