@@ -151,7 +151,11 @@ extension BrokerCore {
                     $0.refreshSucceeded(generation: generation, listing, at: now, interval: interval)
                 }
                 self.apply(actions, uid: uid)
-                if listing.itemCount >= Self.trimAfterItems { self.scheduleMemoryTrim() }
+                // A first listing (sign-in) ran much code a refresh does not (authentication, the
+                // controller client's first requests): like start-up, its pages go once it is done.
+                if listing.itemCount >= Self.trimAfterItems || listToken == nil {
+                    self.scheduleMemoryTrim(dropCode: listToken == nil)
+                }
             case .failure(let error):
                 let failure = (error as? ControllerFailure) ?? .other("\(error)")
                 let actions = self.withUser(uid) {
@@ -227,12 +231,19 @@ extension BrokerCore {
 
     /// Soon (once the listing's pages, JSON and intermediate arrays are released), returns free heap
     /// pages to the kernel; several big refreshes in a row trim once.
-    func scheduleMemoryTrim() {
+    /// With `dropCode`, the code pages mapped since start-up go too (`StartupPages`).
+    func scheduleMemoryTrim(dropCode: Bool = false) {
+        trimDropsCode = trimDropsCode || dropCode
         guard !trimScheduled else { return }
         trimScheduled = true
         loop.scheduleTask(in: .milliseconds(200)) {
             self.trimScheduled = false
-            Posix.releaseFreeMemory()
+            if self.trimDropsCode {
+                self.trimDropsCode = false
+                StartupPages.release()
+            } else {
+                Posix.releaseFreeMemory()
+            }
         }
     }
 

@@ -73,6 +73,8 @@ where Controller.Grant == DataPlane.Grant {
     var shuttingDown = false
     /// A `Posix.releaseFreeMemory` is scheduled (`scheduleMemoryTrim`).
     var trimScheduled = false
+    /// The scheduled trim also drops code pages (after a first listing).
+    var trimDropsCode = false
     /// Cancels under way, so shutdown waits for them (bounded) instead of cutting them off.
     var cancelsInFlight: [UInt64: EventLoopFuture<Void>] = [:]
     var nextCancelID: UInt64 = 1

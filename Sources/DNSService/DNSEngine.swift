@@ -17,6 +17,8 @@ final class DNSEngine {
     var aliases = AliasIndex()
     /// A `Posix.releaseFreeMemory` is scheduled (after a big view).
     var trimScheduled = false
+    /// The scheduled trim also drops code pages (`StartupPages`, after a user's first view).
+    var trimDropsCode = false
     var fallbackUIDs: Set<UInt32> = []
     var cache: ResponseCache
     private(set) var forwarder: Forwarder!

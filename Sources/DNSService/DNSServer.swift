@@ -148,7 +148,10 @@ public final class DNSServer: @unchecked Sendable {
     /// case-insensitively, a trailing dot ignored. A change flushes the answer cache.
     public func setView(uid: UInt32, entries: [AliasEntry]) {
         onLoop { engine in
+            let usersBefore = engine.aliases.userCount
             let (changed, rejected) = engine.aliases.setView(uid: uid, entries: entries)
+            // A user's first view (a sign-in) ran code the worker rarely runs again (like start-up).
+            let firstView = engine.aliases.userCount > usersBefore
             for name in rejected {
                 engine.logger.debug("alias is not a valid DNS name", metadata: ["uid": "\(uid)", "alias": "\(name)"])
             }
@@ -156,12 +159,18 @@ public final class DNSServer: @unchecked Sendable {
             // The message's strings and the scratch names of a big view are freed blocks now: give
             // their pages back rather than keep them resident.
             // (A moment later, once the message itself is released; several views in a row trim once.)
-            if entries.count >= Self.trimAfterEntries, !engine.trimScheduled {
+            if firstView { engine.trimDropsCode = true }
+            if entries.count >= Self.trimAfterEntries || firstView, !engine.trimScheduled {
                 engine.trimScheduled = true
                 let confined = LoopConfined(engine)
                 engine.loop.scheduleTask(in: .milliseconds(200)) {
                     confined.value.trimScheduled = false
-                    Posix.releaseFreeMemory()
+                    if confined.value.trimDropsCode {
+                        confined.value.trimDropsCode = false
+                        StartupPages.release()
+                    } else {
+                        Posix.releaseFreeMemory()
+                    }
                 }
             }
         }

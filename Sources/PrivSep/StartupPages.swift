@@ -10,8 +10,11 @@ public enum StartupPages {
     /// Unmaps the read-only segments of the program and its shared libraries from this process
     /// (`MADV_DONTNEED`; never a written page, so nothing is lost). Returns the bytes advised, or nil when the kernel refused (a
     /// sandbox without madvise): nothing changes.
+    /// The heap's free pages go back too (start-up's temporary strings and buffers: about 1 MB in the
+    /// helper, whose libnftables parses a whole ruleset to start).
     @discardableResult
     public static func release() -> Int? {
+        Posix.releaseFreeMemory()
         let advised = cps_drop_program_text()
         return advised >= 0 ? advised : nil
     }
