@@ -295,7 +295,7 @@ final class WorkerProxyHandler: ChannelDuplexHandler {
 
     private func dial(context: ChannelHandlerContext, host: String, port: Int) {
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        ClientBootstrap(group: context.eventLoop)
+        let bootstrap = ClientBootstrap(group: context.eventLoop)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(10))
             .channelInitializer { channel in
@@ -305,7 +305,15 @@ final class WorkerProxyHandler: ChannelDuplexHandler {
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }
-            .connect(host: host, port: port)
+        // An IP literal is dialled as it is (Go's net.Dial does the same); only a name goes through
+        // NIO's resolver, which runs getaddrinfo on a Dispatch thread for every connection.
+        let connecting: EventLoopFuture<Channel>
+        if let address = try? SocketAddress(ipAddress: host, port: port) {
+            connecting = bootstrap.connect(to: address)
+        } else {
+            connecting = bootstrap.connect(host: host, port: port)
+        }
+        connecting
             .assumeIsolated()
             .whenComplete { [self] result in
                 switch result {

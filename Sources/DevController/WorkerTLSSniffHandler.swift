@@ -106,6 +106,7 @@ final class WorkerTLSSniffHandler: ChannelInboundHandler, RemovableChannelHandle
             })
         let pipeline = context.pipeline.syncOperations
         try pipeline.addHandler(tls, position: .after(self))
+        try pipeline.addHandler(WorkerWriteCoalescer(), position: .after(tls))
         let upgrader = NIOWebSocketServerUpgrader(
             maxFrameSize: WorkerProxyHandler.maximumFrameSize,
             automaticErrorHandling: true,
