@@ -60,6 +60,12 @@ public final class DevSessionStore: Sendable {
 
         var openConnectionCount: Int { connections.filter(\.open).count }
 
+        var workerView: WorkerView {
+            WorkerView(
+                id: id, certificateDER: certificateDER, privateKey: privateKey, expiration: expiration,
+                connectionLimit: connectionLimit, endpointHost: endpointHost, endpointPort: endpointPort)
+        }
+
         func isLive(at now: Double) -> Bool {
             (status == .pending || status == .active) && now < expiration
         }
@@ -102,12 +108,30 @@ public final class DevSessionStore: Sendable {
         sessions.withLock { $0[id] }
     }
 
-    /// The session if a worker may serve it now (known, pending or active, not expired).
-    func liveSession(id: String, now: Double = DevSessionStore.now()) -> Session? {
+    /// What the worker reads of a session on every connection. It holds no connection list: a
+    /// snapshot alive on another thread while a connection is added would make that append copy the
+    /// whole list (every connection the session ever had).
+    struct WorkerView: Sendable {
+        var id: String
+        var certificateDER: [UInt8]
+        var privateKey: [UInt8]
+        var expiration: Double
+        var connectionLimit: Int32
+        var endpointHost: String
+        var endpointPort: Int
+    }
+
+    /// The session's worker view if a worker may serve it now (known, pending or active, not expired).
+    func liveSession(id: String, now: Double = DevSessionStore.now()) -> WorkerView? {
         sessions.withLock { table in
-            guard let s = table[id], s.isLive(at: now) else { return nil }
-            return s
+            guard let index = table.index(forKey: id), table.values[index].isLive(at: now) else { return nil }
+            return table.values[index].workerView
         }
+    }
+
+    /// The session's worker view, whatever its state; nil if unknown.
+    func workerView(id: String) -> WorkerView? {
+        sessions.withLock { table in table.index(forKey: id).map { table.values[$0].workerView } }
     }
 
     /// All sessions of a user (for listing and tests).

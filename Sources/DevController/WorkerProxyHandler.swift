@@ -53,7 +53,7 @@ final class WorkerProxyHandler: ChannelDuplexHandler {
         self.context = context
         registration = worker.register(sessionID: sessionID, channel: context.channel)
         // The connection's context has the session expiration as deadline (§3.4): cut it then.
-        if let session = worker.store.session(id: sessionID) {
+        if let session = worker.store.workerView(id: sessionID) {
             let remaining = Int64((session.expiration - DevSessionStore.now()) * 1e9)
             timer = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(max(0, remaining))) {
                 [self] in
@@ -270,7 +270,8 @@ final class WorkerProxyHandler: ChannelDuplexHandler {
         // 6. The controller's AuthorizeConnection (connection limit).
         let authorization = store.authorizeConnection(
             id: sessionID, clientAddress: client?.ipAddress ?? "", clientPort: client?.port ?? 0)
-        guard case .authorized(let connectionID, let left) = authorization, let session = store.session(id: sessionID)
+        guard case .authorized(let connectionID, let left) = authorization,
+            let session = store.workerView(id: sessionID)
         else {
             refuse(context: context, code: 1011, reason: "unable to authorize connection")
             return
