@@ -1,10 +1,10 @@
 import NIOCore
 
 /// Sits right above the dev worker's TLS handler and joins the buffers written between two flushes
-/// into one, so each flush becomes one TLS record. NIO's WebSocket frame encoder writes a frame's
-/// header and payload as two buffers, which NIOSSL would seal as two records (two AES-GCM passes
-/// here, two record decryptions at the client); the real worker's buffered writer sends a frame as
-/// one. The bytes on the wire inside TLS are unchanged.
+/// into one (up to a record's worth), so a small WebSocket frame goes out as one TLS record. NIO's
+/// frame encoder writes a frame's header and payload as two buffers, which NIOSSL would seal as two
+/// records (two AES-GCM passes here, two record decryptions at the client); the real worker's
+/// buffered writer sends a frame as one. The bytes inside TLS are unchanged.
 final class WorkerWriteCoalescer: ChannelOutboundHandler, RemovableChannelHandler {
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -12,8 +12,15 @@ final class WorkerWriteCoalescer: ChannelOutboundHandler, RemovableChannelHandle
     private var pending: ByteBuffer?
     private var promises: [EventLoopPromise<Void>] = []
 
+    /// A TLS record's largest plaintext (RFC 8446 §5.1): joining beyond it saves no record, only
+    /// adds a copy (bulk relay frames are that large).
+    static let recordPayload = 16384
+
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         var buffer = unwrapOutboundIn(data)
+        if let held = pending, held.readableBytes + buffer.readableBytes > Self.recordPayload {
+            passOn(context: context)
+        }
         if pending == nil {
             pending = buffer
         } else {
