@@ -14,7 +14,7 @@
 # The bench user bca-bench signs in to the dev controller through the agent; every client
 # (dnsperf, iperf3, wrk, the first-connection probe) runs as bca-bench, for every contender.
 
-NS=bca-bench
+NS=${BENCH_NS:-bca-bench}
 BENCH_USER=bca-bench
 UNBOUND_ALIAS=127.0.0.11
 DNSMASQ_ALIAS=127.0.0.12

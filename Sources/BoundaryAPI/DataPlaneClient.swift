@@ -232,7 +232,7 @@ public final class DataPlaneClient: Sendable {
                 DataPlaneHandshakeHandler(handshake: handshake, setup: setup)
             )
         }
-        try channel.pipeline.syncOperations.addHandlers([tls, upgrade])
+        try channel.pipeline.syncOperations.addHandlers([SetupFlushCoalescer(), tls, upgrade])
     }
 
     /// The wall-clock expiration as a monotonic deadline.

@@ -59,6 +59,10 @@ public final class DataPlaneConnection: Sendable {
             try options.setOption(ChannelOptions.recvAllocator, value: DataPlaneRecvAllocator())
             try options.setOption(ChannelOptions.autoRead, value: true)
         }
+        // Set up: relayed bytes are flushed as they come, not at the end of the tick.
+        if let coalescer = try? remote.handler(type: SetupFlushCoalescer.self) {
+            remote.removeHandler(coalescer, promise: nil)
+        }
         // Releases what the target sent before the splice (an SSH banner) into the glue.
         remote.removeHandler(handshake, promise: nil)
     }

@@ -17,8 +17,16 @@ struct WebSocketUpgradeRequest {
     let host: String
 
     init(host: String) {
+        // Two 64-bit draws (two getrandom calls), not sixteen one-byte ones: this runs per connection.
         var rng = SystemRandomNumberGenerator()
-        let nonce = (0..<16).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        var nonce: [UInt8] = []
+        nonce.reserveCapacity(16)
+        for _ in 0..<2 {
+            let word = rng.next()
+            for shift in stride(from: 0, to: 64, by: 8) {
+                nonce.append(UInt8(truncatingIfNeeded: word >> UInt64(shift)))
+            }
+        }
         self.init(host: host, key: Self.base64(nonce))
     }
 

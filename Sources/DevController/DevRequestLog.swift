@@ -11,16 +11,18 @@ import Synchronization
 /// `{"event":"worker-tls","sni":"…","alpn":["http/1.1","s_…"],"session_id":"s_…","result":"ok"}`.
 public final class DevRequestLog: Sendable {
     private let fd: Mutex<Int32>
+    /// Whether a file was opened: without one, `record` returns at once (the worker records on
+    /// every connection).
+    public let isEnabled: Bool
 
     public init(path: String?) {
-        if let path {
-            fd = Mutex(open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644))
-        } else {
-            fd = Mutex(-1)
-        }
+        let opened = path.map { open($0, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644) } ?? -1
+        fd = Mutex(opened)
+        isEnabled = opened >= 0
     }
 
     public func record(_ event: String, _ fields: [String: JSONValue] = [:]) {
+        guard isEnabled else { return }
         var object = fields
         object["event"] = .string(event)
         object["time"] = .double(DevSessionStore.now())

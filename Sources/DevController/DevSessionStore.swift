@@ -52,11 +52,19 @@ public final class DevSessionStore: Sendable {
         var tofuToken: String? = nil
         var connectionLimit: Int32
         var connections: [Connection] = []
+        /// Connection id → its position in `connections`.
+        var connectionIndex: [String: Int] = [:]
         /// Optimistic-lock version for `:cancel`; bumps on every state change.
         var version: UInt32 = 1
         var terminationReason: String? = nil
 
         var openConnectionCount: Int { connections.filter(\.open).count }
+
+        var workerView: WorkerView {
+            WorkerView(
+                id: id, certificateDER: certificateDER, privateKey: privateKey, expiration: expiration,
+                connectionLimit: connectionLimit, endpointHost: endpointHost, endpointPort: endpointPort)
+        }
 
         func isLive(at now: Double) -> Bool {
             (status == .pending || status == .active) && now < expiration
@@ -100,12 +108,30 @@ public final class DevSessionStore: Sendable {
         sessions.withLock { $0[id] }
     }
 
-    /// The session if a worker may serve it now (known, pending or active, not expired).
-    func liveSession(id: String, now: Double = DevSessionStore.now()) -> Session? {
+    /// What the worker reads of a session on every connection. It holds no connection list: a
+    /// snapshot alive on another thread while a connection is added would make that append copy the
+    /// whole list (every connection the session ever had).
+    struct WorkerView: Sendable {
+        var id: String
+        var certificateDER: [UInt8]
+        var privateKey: [UInt8]
+        var expiration: Double
+        var connectionLimit: Int32
+        var endpointHost: String
+        var endpointPort: Int
+    }
+
+    /// The session's worker view if a worker may serve it now (known, pending or active, not expired).
+    func liveSession(id: String, now: Double = DevSessionStore.now()) -> WorkerView? {
         sessions.withLock { table in
-            guard let s = table[id], s.isLive(at: now) else { return nil }
-            return s
+            guard let index = table.index(forKey: id), table.values[index].isLive(at: now) else { return nil }
+            return table.values[index].workerView
         }
+    }
+
+    /// The session's worker view, whatever its state; nil if unknown.
+    func workerView(id: String) -> WorkerView? {
+        sessions.withLock { table in table.index(forKey: id).map { table.values[$0].workerView } }
     }
 
     /// All sessions of a user (for listing and tests).
@@ -117,17 +143,18 @@ public final class DevSessionStore: Sendable {
     /// may be activated, and this token becomes its owner.
     func activate(id: String, tofuToken: String, now: Double = DevSessionStore.now()) -> ActivationResult {
         sessions.withLock { table in
-            guard var s = table[id], s.isLive(at: now) else { return .sessionGone }
-            if let stored = s.tofuToken {
-                return constantTimeEqual(stored, tofuToken) ? .accepted : .tofuMismatch
-            }
-            guard s.status == .pending else { return .refusingToActivate }
-            s.tofuToken = tofuToken
-            s.status = .active
-            s.version += 1
-            s.updatedTime = now
-            table[id] = s
-            return .accepted
+            Self.modify(&table, id) { s -> ActivationResult in
+                guard s.isLive(at: now) else { return .sessionGone }
+                if let stored = s.tofuToken {
+                    return constantTimeEqual(stored, tofuToken) ? .accepted : .tofuMismatch
+                }
+                guard s.status == .pending else { return .refusingToActivate }
+                s.tofuToken = tofuToken
+                s.status = .active
+                s.version += 1
+                s.updatedTime = now
+                return .accepted
+            } ?? .sessionGone
         }
     }
 
@@ -136,28 +163,29 @@ public final class DevSessionStore: Sendable {
     func authorizeConnection(
         id: String, clientAddress: String, clientPort: Int, now: Double = DevSessionStore.now()
     ) -> ConnectionAuthorization {
-        sessions.withLock { table in
-            guard var s = table[id], s.status == .active, now < s.expiration else { return .refused }
-            if s.connectionLimit >= 0 && s.connections.count >= Int(s.connectionLimit) { return .refused }
-            let connectionID = "sc_" + DevIDs.random(count: 10)
-            s.connections.append(Connection(id: connectionID, clientAddress: clientAddress, clientPort: clientPort))
-            s.updatedTime = now
-            table[id] = s
-            let left: Int32 = s.connectionLimit < 0 ? -1 : s.connectionLimit - Int32(s.connections.count)
-            return .authorized(connectionID: connectionID, connectionsLeft: left)
+        let connectionID = "sc_" + DevIDs.random(count: 10)
+        return sessions.withLock { table in
+            Self.modify(&table, id) { s -> ConnectionAuthorization in
+                guard s.status == .active, now < s.expiration else { return .refused }
+                if s.connectionLimit >= 0 && s.connections.count >= Int(s.connectionLimit) { return .refused }
+                s.connectionIndex[connectionID] = s.connections.count
+                s.connections.append(Connection(id: connectionID, clientAddress: clientAddress, clientPort: clientPort))
+                s.updatedTime = now
+                let left: Int32 = s.connectionLimit < 0 ? -1 : s.connectionLimit - Int32(s.connections.count)
+                return .authorized(connectionID: connectionID, connectionsLeft: left)
+            } ?? .refused
         }
     }
 
     func closeConnection(sessionID: String, connectionID: String, bytesUp: Int64, bytesDown: Int64, reason: String) {
         sessions.withLock { table in
-            guard var s = table[sessionID], let i = s.connections.firstIndex(where: { $0.id == connectionID }) else {
-                return
+            Self.modify(&table, sessionID) { s in
+                guard let i = s.connectionIndex[connectionID] else { return }
+                s.connections[i].bytesUp = bytesUp
+                s.connections[i].bytesDown = bytesDown
+                s.connections[i].closedReason = reason
+                if s.status == .canceling && s.openConnectionCount == 0 { s.status = .terminated }
             }
-            s.connections[i].bytesUp = bytesUp
-            s.connections[i].bytesDown = bytesDown
-            s.connections[i].closedReason = reason
-            if s.status == .canceling && s.openConnectionCount == 0 { s.status = .terminated }
-            table[sessionID] = s
         }
     }
 
@@ -173,17 +201,25 @@ public final class DevSessionStore: Sendable {
         -> CancelResult
     {
         sessions.withLock { table in
-            guard var s = table[id] else { return .notFound }
-            if let version, version != s.version { return .versionMismatch }
-            if s.status == .pending || s.status == .active {
-                s.status = s.openConnectionCount == 0 ? .terminated : .canceling
-                s.terminationReason = reason
-                s.version += 1
-                s.updatedTime = now
-                table[id] = s
-            }
-            return .canceled(s)
+            Self.modify(&table, id) { s -> CancelResult in
+                if let version, version != s.version { return .versionMismatch }
+                if s.status == .pending || s.status == .active {
+                    s.status = s.openConnectionCount == 0 ? .terminated : .canceling
+                    s.terminationReason = reason
+                    s.version += 1
+                    s.updatedTime = now
+                }
+                return .canceled(s)
+            } ?? .notFound
         }
+    }
+
+    /// Runs `body` on the stored session in place: a copy taken out of the table and written back
+    /// would copy its connection list (every connection ever authorised) on each change, which made
+    /// the dev worker's cost per connection grow with the session's age (bench/, connection rate).
+    private static func modify<R>(_ table: inout [String: Session], _ id: String, _ body: (inout Session) -> R) -> R? {
+        guard let index = table.index(forKey: id) else { return nil }
+        return body(&table.values[index])
     }
 
     private func constantTimeEqual(_ a: String, _ b: String) -> Bool {
@@ -200,8 +236,20 @@ public final class DevSessionStore: Sendable {
 enum DevIDs {
     static let base62: [Character] = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
+    /// Eight characters per 64-bit draw (one getrandom call), not one draw per character: bytes
+    /// below 248 (4 × 62) map uniformly onto the 62 characters, the rest are dropped.
     static func random(count: Int) -> String {
         var rng = SystemRandomNumberGenerator()
-        return String((0..<count).map { _ in base62[Int.random(in: 0..<62, using: &rng)] })
+        var out: [Character] = []
+        out.reserveCapacity(count)
+        while out.count < count {
+            var word = rng.next()
+            for _ in 0..<8 where out.count < count {
+                let byte = UInt8(truncatingIfNeeded: word)
+                word >>= 8
+                if byte < 248 { out.append(base62[Int(byte % 62)]) }
+            }
+        }
+        return String(out)
     }
 }

@@ -92,7 +92,7 @@ public final class DevWorker: Sendable {
     /// The server TLS context of a session: its certificate and key, TLS 1.3, Ed25519 signatures,
     /// a client certificate required (checked byte for byte by the handler's callback), and only
     /// `http/1.1` offered.
-    func tlsContext(for session: DevSessionStore.Session) throws -> NIOSSLContext {
+    func tlsContext(for session: DevSessionStore.WorkerView) throws -> NIOSSLContext {
         if let cached = state.withLock({ $0.contexts[session.id] }) { return cached }
         let certificate = try NIOSSLCertificate(bytes: session.certificateDER, format: .der)
         let key = try NIOSSLPrivateKey(

@@ -53,7 +53,7 @@ final class WorkerProxyHandler: ChannelDuplexHandler {
         self.context = context
         registration = worker.register(sessionID: sessionID, channel: context.channel)
         // The connection's context has the session expiration as deadline (§3.4): cut it then.
-        if let session = worker.store.session(id: sessionID) {
+        if let session = worker.store.workerView(id: sessionID) {
             let remaining = Int64((session.expiration - DevSessionStore.now()) * 1e9)
             timer = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(max(0, remaining))) {
                 [self] in
@@ -270,7 +270,8 @@ final class WorkerProxyHandler: ChannelDuplexHandler {
         // 6. The controller's AuthorizeConnection (connection limit).
         let authorization = store.authorizeConnection(
             id: sessionID, clientAddress: client?.ipAddress ?? "", clientPort: client?.port ?? 0)
-        guard case .authorized(let connectionID, let left) = authorization, let session = store.session(id: sessionID)
+        guard case .authorized(let connectionID, let left) = authorization,
+            let session = store.workerView(id: sessionID)
         else {
             refuse(context: context, code: 1011, reason: "unable to authorize connection")
             return
@@ -295,7 +296,7 @@ final class WorkerProxyHandler: ChannelDuplexHandler {
 
     private func dial(context: ChannelHandlerContext, host: String, port: Int) {
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        ClientBootstrap(group: context.eventLoop)
+        let bootstrap = ClientBootstrap(group: context.eventLoop)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(10))
             .channelInitializer { channel in
@@ -305,7 +306,15 @@ final class WorkerProxyHandler: ChannelDuplexHandler {
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }
-            .connect(host: host, port: port)
+        // An IP literal is dialled as it is (Go's net.Dial does the same); only a name goes through
+        // NIO's resolver, which runs getaddrinfo on a Dispatch thread for every connection.
+        let connecting: EventLoopFuture<Channel>
+        if let address = try? SocketAddress(ipAddress: host, port: port) {
+            connecting = bootstrap.connect(to: address)
+        } else {
+            connecting = bootstrap.connect(host: host, port: port)
+        }
+        connecting
             .assumeIsolated()
             .whenComplete { [self] result in
                 switch result {

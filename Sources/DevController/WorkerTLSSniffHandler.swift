@@ -86,7 +86,7 @@ final class WorkerTLSSniffHandler: ChannelInboundHandler, RemovableChannelHandle
         return hello.alpn.first { $0.hasPrefix("s_") }
     }
 
-    private func install(context: ChannelHandlerContext, session: DevSessionStore.Session) throws {
+    private func install(context: ChannelHandlerContext, session: DevSessionStore.WorkerView) throws {
         let tlsContext = try worker.tlsContext(for: session)
         let expected = session.certificateDER
         let worker = self.worker
@@ -106,6 +106,7 @@ final class WorkerTLSSniffHandler: ChannelInboundHandler, RemovableChannelHandle
             })
         let pipeline = context.pipeline.syncOperations
         try pipeline.addHandler(tls, position: .after(self))
+        try pipeline.addHandler(WorkerWriteCoalescer(), position: .after(tls))
         let upgrader = NIOWebSocketServerUpgrader(
             maxFrameSize: WorkerProxyHandler.maximumFrameSize,
             automaticErrorHandling: true,
