@@ -62,6 +62,18 @@ WORK=$(tmpdir)
 chmod 755 "$WORK"
 RAW=$WORK/raw.jsonl
 : >"$RAW"
+# A phase that dies (fatal) must not take the measurements already made with it: keep them, and the
+# report of what there is, as <date>.partial.* (registered first, so it runs after the teardowns).
+keep_partial() {
+    [ -f "$OUT/$DATE.raw.jsonl" ] && [ "$OUT/$DATE.raw.jsonl" -nt "$RAW" ] && return
+    [ -s "$RAW" ] || return
+    cp "$RAW" "$OUT/$DATE.partial.raw.jsonl"
+    python3 "$BENCH_DIR/report.py" "$OUT/$DATE.partial.raw.jsonl" "$OUT/$DATE.partial" >/dev/null 2>&1
+    echo "    the measurements made before the failure: $OUT/$DATE.partial.{raw.jsonl,md}" >&3
+}
+exec 3>&1
+# After every teardown, before lib.sh's first cleanup (which removes $WORK).
+_cleanups=("${_cleanups[0]}" keep_partial "${_cleanups[@]:1}")
 
 say "boundary-client-agent benchmark: phases ${PHASES[*]}, $REPS repetition(s), binaries $BCA_BIN"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)

@@ -240,6 +240,9 @@ agent_start() {
     AGENT_DIR=$WORK/agent
     mkdir -p "$AGENT_DIR"
     chmod 755 "$AGENT_DIR"
+    # A previous agent's log (the scale phase starts a second agent in the same directory) would
+    # satisfy the wait for "serving" below before this one's workers exist.
+    rm -f "$AGENT_DIR/agent.log" "$AGENT_DIR/helper.out"
     cat >"$AGENT_DIR/agent.hcl" <<HCL
 state_file             = "$AGENT_DIR/run/state.json"
 operational_state_file = "$AGENT_DIR/lib/operational-state.json"
