@@ -72,8 +72,9 @@ keep_partial() {
     echo "    the measurements made before the failure: $OUT/$DATE.partial.{raw.jsonl,md}" >&3
 }
 exec 3>&1
-# After every teardown, before lib.sh's first cleanup (which removes $WORK).
-_cleanups=("${_cleanups[0]}" keep_partial "${_cleanups[@]:1}")
+# Cleanups run last registered first: registered before any phase's, this one runs after every
+# teardown and before lib.sh removes $WORK.
+on_exit keep_partial
 
 say "boundary-client-agent benchmark: phases ${PHASES[*]}, $REPS repetition(s), binaries $BCA_BIN"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
