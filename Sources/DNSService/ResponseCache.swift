@@ -11,9 +11,11 @@ import NIOCore
 /// OPT (`withEntry`).
 struct ResponseCache {
     struct Entry {
-        /// One allocation: the key (lowercased name wire bytes, then type, class and a flags byte), the
-        /// message, then each TTL offset as a native-endian UInt16 (a message is at most 65,535 bytes).
+        /// One allocation: each TTL offset as a native-endian UInt16 (a message is at most 65,535 bytes;
+        /// first, so they are aligned), the key (lowercased name wire bytes, then type, class and a flags
+        /// byte), then the message.
         var storage: [UInt8] = []
+        var offsetCount = 0
         var keyLength = 0
         var messageLength = 0
         var hash = 0
@@ -23,7 +25,7 @@ struct ResponseCache {
         var referenced = false
 
         var isEmpty: Bool { keyLength == 0 }
-        var offsetCount: Int { (storage.count - keyLength - messageLength) / 2 }
+        var keyStart: Int { 2 * offsetCount }
     }
 
     /// RFC 2308 §5 suggests capping negative answers at a few hours; positive ones at a day, like unbound.
@@ -79,7 +81,9 @@ struct ResponseCache {
         guard capacity > 0, let index = slots[hash] else { return nil }
         let i = Int(index)
         guard entries[i].keyLength == name.count + 5 else { return nil }
-        let matches = entries[i].storage.withUnsafeBufferPointer { key -> Bool in
+        let keyStart = entries[i].keyStart
+        let matches = entries[i].storage.withUnsafeBufferPointer { storage -> Bool in
+            let key = UnsafeBufferPointer(rebasing: storage[keyStart...])
             guard DNSWire.caseInsensitiveEqual(key.baseAddress!, name.storage, count: name.count) else { return false }
             let tail = name.count
             return key[tail] == UInt8(truncatingIfNeeded: type.rawValue >> 8)
@@ -102,21 +106,14 @@ struct ResponseCache {
         _ index: Int32, _ body: (UInt64, UnsafeRawBufferPointer, UnsafeBufferPointer<UInt16>) -> R
     ) -> R {
         let i = Int(index)
-        let keyLength = entries[i].keyLength
-        let messageLength = entries[i].messageLength
         let offsetCount = entries[i].offsetCount
+        let messageStart = entries[i].keyStart + entries[i].keyLength
+        let messageEnd = messageStart + entries[i].messageLength
         return entries[i].storage.withUnsafeBytes { bytes in
-            let message = UnsafeRawBufferPointer(rebasing: bytes[keyLength..<(keyLength + messageLength)])
-            // Offsets start at an arbitrary byte position: copied out through an aligned scratch if needed.
-            let start = bytes.baseAddress! + keyLength + messageLength
-            if Int(bitPattern: start) % MemoryLayout<UInt16>.alignment == 0 {
-                let offsets = UnsafeBufferPointer(start: start.assumingMemoryBound(to: UInt16.self), count: offsetCount)
-                return body(entries[i].storedAt, message, offsets)
-            }
-            return withUnsafeTemporaryAllocation(of: UInt16.self, capacity: offsetCount) { scratch in
-                UnsafeMutableRawBufferPointer(scratch).copyMemory(
-                    from: UnsafeRawBufferPointer(start: start, count: offsetCount * 2))
-                return body(entries[i].storedAt, message, UnsafeBufferPointer(scratch))
+            let message = UnsafeRawBufferPointer(rebasing: bytes[messageStart..<messageEnd])
+            // The offsets lead the storage, so they are aligned for UInt16.
+            return UnsafeRawBufferPointer(rebasing: bytes[0..<(2 * offsetCount)]).withMemoryRebound(to: UInt16.self) {
+                body(entries[i].storedAt, message, $0)
             }
         }
     }
@@ -148,7 +145,8 @@ struct ResponseCache {
         // An offset past the stored message (none from our scanner) would make every hit write out of bounds.
         var offsetCount = 0
         for offset in ttlOffsets where offset >= 0 && offset + 4 <= message.count { offsetCount += 1 }
-        let total = keyLength + message.count + 2 * offsetCount
+        let total = 2 * offsetCount + keyLength + message.count
+        entries[index].offsetCount = offsetCount
         entries[index].keyLength = keyLength
         entries[index].messageLength = message.count
         entries[index].hash = hash
@@ -172,7 +170,7 @@ struct ResponseCache {
         }
     }
 
-    /// Rewrites `storage` in place (reusing its allocation) as key, message, offsets.
+    /// Rewrites `storage` in place (reusing its allocation) as offsets, key, message.
     private static func fill(
         _ storage: inout [UInt8], total: Int, name: DNSNameBuffer, type: DNSType, questionClass: DNSClass,
         flags: UInt8, message: UnsafeRawBufferPointer, dropLastAdditional: Bool, ttlOffsets: [Int]
@@ -183,25 +181,26 @@ struct ResponseCache {
         storage.removeAll(keepingCapacity: true)
         storage.append(contentsOf: repeatElement(0, count: total))
         storage.withUnsafeMutableBytes { out in
+            var position = 0
+            for offset in ttlOffsets where offset >= 0 && offset + 4 <= message.count {
+                out.storeBytes(of: UInt16(truncatingIfNeeded: offset), toByteOffset: position, as: UInt16.self)
+                position += 2
+            }
             let count = name.count
-            for i in 0..<count { out[i] = DNSName.asciiLowercase(name.storage[i]) }
-            out[count] = UInt8(truncatingIfNeeded: type.rawValue >> 8)
-            out[count + 1] = UInt8(truncatingIfNeeded: type.rawValue)
-            out[count + 2] = UInt8(truncatingIfNeeded: questionClass.rawValue >> 8)
-            out[count + 3] = UInt8(truncatingIfNeeded: questionClass.rawValue)
-            out[count + 4] = flags
-            let messageStart = count + 5
+            let key = position
+            for i in 0..<count { out[key + i] = DNSName.asciiLowercase(name.storage[i]) }
+            out[key + count] = UInt8(truncatingIfNeeded: type.rawValue >> 8)
+            out[key + count + 1] = UInt8(truncatingIfNeeded: type.rawValue)
+            out[key + count + 2] = UInt8(truncatingIfNeeded: questionClass.rawValue >> 8)
+            out[key + count + 3] = UInt8(truncatingIfNeeded: questionClass.rawValue)
+            out[key + count + 4] = flags
+            let messageStart = key + count + 5
             UnsafeMutableRawBufferPointer(rebasing: out[messageStart..<(messageStart + message.count)])
                 .copyMemory(from: message)
             if dropLastAdditional {
                 let additional = (UInt16(out[messageStart + 10]) << 8 | UInt16(out[messageStart + 11])) &- 1
                 out[messageStart + 10] = UInt8(additional >> 8)
                 out[messageStart + 11] = UInt8(truncatingIfNeeded: additional)
-            }
-            var position = messageStart + message.count
-            for offset in ttlOffsets where offset >= 0 && offset + 4 <= message.count {
-                out.storeBytes(of: UInt16(truncatingIfNeeded: offset), toByteOffset: position, as: UInt16.self)
-                position += 2
             }
         }
     }
