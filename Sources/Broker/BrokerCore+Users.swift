@@ -238,12 +238,8 @@ extension BrokerCore {
         trimScheduled = true
         loop.scheduleTask(in: .milliseconds(200)) {
             self.trimScheduled = false
-            if self.trimDropsCode {
-                self.trimDropsCode = false
-                StartupPages.release()
-            } else {
-                Posix.releaseFreeMemory()
-            }
+            StartupPages.release(code: self.trimDropsCode)
+            self.trimDropsCode = false
         }
     }
 

@@ -165,12 +165,8 @@ public final class DNSServer: @unchecked Sendable {
                 let confined = LoopConfined(engine)
                 engine.loop.scheduleTask(in: .milliseconds(200)) {
                     confined.value.trimScheduled = false
-                    if confined.value.trimDropsCode {
-                        confined.value.trimDropsCode = false
-                        StartupPages.release()
-                    } else {
-                        Posix.releaseFreeMemory()
-                    }
+                    StartupPages.release(code: confined.value.trimDropsCode)
+                    confined.value.trimDropsCode = false
                 }
             }
         }

@@ -11,10 +11,12 @@ public enum StartupPages {
     /// (`MADV_DONTNEED`; never a written page, so nothing is lost). Returns the bytes advised, or nil when the kernel refused (a
     /// sandbox without madvise): nothing changes.
     /// The heap's free pages go back too (start-up's temporary strings and buffers: about 1 MB in the
-    /// helper, whose libnftables parses a whole ruleset to start).
+    /// helper, whose libnftables parses a whole ruleset to start). With `code: false` only those:
+    /// returns 0.
     @discardableResult
-    public static func release() -> Int? {
+    public static func release(code: Bool = true) -> Int? {
         Posix.releaseFreeMemory()
+        guard code else { return 0 }
         let advised = cps_drop_program_text()
         return advised >= 0 ? advised : nil
     }
