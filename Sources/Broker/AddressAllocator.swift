@@ -343,15 +343,10 @@ public struct AddressAllocator: Sendable {
         // Offsets must stay below the quarantine flag: 2 GiB of alias names is far beyond any pool.
         precondition(names.bytes.count < Int(Self.quarantinedFlag) - 1024)
         let record = Record(v6: addresses.v6, word: 0, name: names.append(alias), v4: addresses.v4)
-        let index: UInt32
-        if let free = freeRecords.popLast() {
-            index = free
-            records[Int(free)] = record
-        } else {
-            index = UInt32(records.count)
-            if records.capacity == records.count { records.reserveCapacity(records.count + records.count / 8 + 16) }
-            records.append(record)
+        if freeRecords.isEmpty && records.capacity == records.count {
+            records.reserveCapacity(records.count + records.count / 8 + 16)
         }
+        let index = records.place(record, reusing: &freeRecords)
         do {
             let (names, records) = (self.names, self.records)
             byName.insert(index, hash: names.hash(at: record.name)) {

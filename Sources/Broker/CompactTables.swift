@@ -187,3 +187,16 @@ struct SlotTable: Sendable {
 #if canImport(Glibc)
     import Glibc
 #endif
+
+extension Array {
+    /// Puts `element` in the most recently freed slot (`free` holds freed indexes) or at the end, and
+    /// returns its index: the record arrays of the stores above reuse what removals leave.
+    mutating func place(_ element: Element, reusing free: inout [UInt32]) -> UInt32 {
+        if let slot = free.popLast() {
+            self[Int(slot)] = element
+            return slot
+        }
+        append(element)
+        return UInt32(count - 1)
+    }
+}

@@ -58,14 +58,7 @@ public struct ListedAliasStore: Sendable {
         let record = Record(
             id: id.withUTF8 { arena.append($0) }, value: value.withUTF8 { arena.append($0) },
             destination: alias.destinationID.map { internDestination($0) } ?? 0)
-        let index: UInt32
-        if let free = freeRecords.popLast() {
-            index = free
-            records[Int(free)] = record
-        } else {
-            index = UInt32(records.count)
-            records.append(record)
-        }
+        let index = records.place(record, reusing: &freeRecords)
         do {
             let (arena, records) = (self.arena, self.records)
             byID.insert(index, hash: arena.hash(at: record.id)) { arena.hash(at: records[Int($0)].id) }
