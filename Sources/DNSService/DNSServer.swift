@@ -40,6 +40,8 @@ public final class DNSServer: @unchecked Sendable {
     // Confined to `eventLoop` (the `@unchecked Sendable` above rests on this).
     private let engine: NIOLoopBound<DNSEngine>
     private let channels: [Channel]
+    /// The UDP listeners (internal: the tests check their socket options).
+    let udpChannels: [Channel]
 
     private init(
         eventLoop: EventLoop, engine: NIOLoopBound<DNSEngine>, udpChannels: [Channel], tcpChannels: [Channel]
@@ -47,6 +49,7 @@ public final class DNSServer: @unchecked Sendable {
         self.eventLoop = eventLoop
         self.engine = engine
         self.channels = udpChannels + tcpChannels
+        self.udpChannels = udpChannels
         self.udpAddresses = udpChannels.compactMap { $0.localAddress }
         self.tcpAddresses = tcpChannels.compactMap { $0.localAddress }
     }
@@ -83,6 +86,22 @@ public final class DNSServer: @unchecked Sendable {
     static let udpMessagesPerRead = 16
     static let tcpBacklog: Int32 = 256
 
+    /// Answers leave an IPv4 listener with DF set (`IP_PMTUDISC_PROBE`: set, whatever the path MTU). The
+    /// listeners are local addresses answering local clients, so an answer never meets a smaller MTU; with
+    /// DF the kernel writes IP ID 0 instead of hashing a per-destination ID for every answer (~0.7 % of the
+    /// worker's CPU per alias answer, issue 8). Left as it is, with a log line, if the kernel refuses.
+    private static func setDontFragment(_ channel: Channel, logger: Logger) -> EventLoopFuture<Channel> {
+        guard case .v4 = channel.localAddress else { return channel.eventLoop.makeSucceededFuture(channel) }
+        let option = ChannelOptions.Types.SocketOption(
+            level: NIOBSDSocket.OptionLevel(rawValue: CInt(IPPROTO_IP)),
+            name: NIOBSDSocket.Option(rawValue: CInt(IP_MTU_DISCOVER)))
+        return channel.setOption(option, value: SocketOptionValue(IP_PMTUDISC_PROBE)).map { channel }.flatMapError {
+            error in
+            logger.debug("cannot set IP_PMTUDISC_PROBE on a DNS listener", metadata: ["error": "\(error)"])
+            return channel.eventLoop.makeSucceededFuture(channel)
+        }
+    }
+
     private static func start(
         group: EventLoopGroup, udp: [Endpoint], tcp: [Endpoint], configuration: DNSServerConfiguration,
         delegate: DNSServerDelegate?, logger: Logger
@@ -105,10 +124,12 @@ public final class DNSServer: @unchecked Sendable {
                             try channel.pipeline.syncOperations.addHandler(UDPQueryHandler(engine: bound.value))
                         }
                     }
+                let channel: EventLoopFuture<Channel>
                 switch endpoint {
-                case .descriptor(let fd): return bootstrap.withBoundSocket(fd)
-                case .address(let address): return bootstrap.bind(to: address)
+                case .descriptor(let fd): channel = bootstrap.withBoundSocket(fd)
+                case .address(let address): channel = bootstrap.bind(to: address)
                 }
+                return channel.flatMap { setDontFragment($0, logger: logger) }
             }
             let tcpFutures = tcp.map { endpoint -> EventLoopFuture<Channel> in
                 let bootstrap = ServerBootstrap(group: loop)

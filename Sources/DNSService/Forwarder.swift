@@ -190,10 +190,10 @@ final class Forwarder {
             server.waiting.append(pending)
             return
         }
-        send(pending, on: socket)
+        send(pending, on: socket, now: now)
     }
 
-    private func send(_ pending: PendingForward, on socket: UpstreamSocket) {
+    private func send(_ pending: PendingForward, on socket: UpstreamSocket, now: UInt64) {
         var id = engine.random.next16()
         while inFlight[Self.key(socket.serial, id)] != nil { id = engine.random.next16() }
         pending.upstreamID = id
@@ -205,7 +205,9 @@ final class Forwarder {
         engine.markDirty(socket)
         socket.uses += 1
         socket.outstanding += 1
-        if socket.uses >= engine.configuration.upstreamSocketUses {
+        let maxAge = UInt64(max(0, engine.configuration.upstreamSocketMaxAge.nanoseconds))
+        // `now` may predate a socket opened during this attempt: compare without subtracting.
+        if socket.uses >= engine.configuration.upstreamSocketUses || now >= socket.openedAt &+ maxAge {
             retire(socket)
             fillPool(socket.server)
         }
@@ -470,8 +472,13 @@ final class Forwarder {
             server.sockets.append(socket)
             let waiting = server.waiting
             server.waiting.removeAll()
+            let now = DNSEngine.uptimeNow()
             for pending in waiting where pending.stage == .waitingForSocket {
-                if let socket = pickSocket(server) { send(pending, on: socket) } else { server.waiting.append(pending) }
+                if let socket = pickSocket(server) {
+                    send(pending, on: socket, now: now)
+                } else {
+                    server.waiting.append(pending)
+                }
             }
         case .failure(let error):
             engine.logger.debug(

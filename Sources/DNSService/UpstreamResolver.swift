@@ -5,7 +5,8 @@ import NIOPosix
 /// One upstream resolver and its pool of connected UDP sockets. Each socket is `connect`ed, so the kernel
 /// accepts answers only from the upstream's address and port and reports ICMP unreachable as
 /// ECONNREFUSED (fast failover); each has its own kernel-chosen random port and is replaced after
-/// `upstreamSocketUses` queries, so ports keep changing (RFC 5452 §9.2).
+/// `upstreamSocketUses` queries or at its first query after `upstreamSocketMaxAge`, so ports keep changing
+/// (RFC 5452 §9.2).
 final class UpstreamResolver {
     let address: SocketAddress
     let label: String
@@ -32,6 +33,8 @@ final class UpstreamSocket: BatchFlushable {
     let channel: Channel
     unowned let server: UpstreamResolver
     var uses = 0
+    /// Uptime nanoseconds when it was opened (for `upstreamSocketMaxAge`).
+    let openedAt: UInt64
     var outstanding = 0
     var retired = false
     var flushScheduled = false
@@ -40,6 +43,7 @@ final class UpstreamSocket: BatchFlushable {
         self.serial = serial
         self.channel = channel
         self.server = server
+        self.openedAt = DNSEngine.uptimeNow()
     }
 
     func flushNow() {

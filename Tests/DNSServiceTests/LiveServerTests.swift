@@ -1,5 +1,6 @@
 import AgentConfig
 import DNSCodec
+import Foundation
 import Glibc
 import Logging
 import NIOCore
@@ -231,6 +232,77 @@ final class LiveServerTests: XCTestCase {
         let counters = try server.counters().wait()
         XCTAssertEqual(counters.perUserRefusals, 2)
         XCTAssertEqual(counters.serverFailures, 2)
+    }
+
+    /// An upstream that answers every query with an empty NOERROR (not cacheable: no SOA) and notes the
+    /// source port each query came from.
+    final class PortRecordingUpstream: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = AddressedEnvelope<ByteBuffer>
+        typealias OutboundOut = AddressedEnvelope<ByteBuffer>
+        private let lock = NSLock()
+        private var recorded: [Int] = []
+        var ports: [Int] { lock.withLock { recorded } }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let envelope = unwrapInboundIn(data)
+            lock.withLock { recorded.append(envelope.remoteAddress.port ?? -1) }
+            var answer = envelope.data
+            guard let flags = answer.getInteger(at: answer.readerIndex + 2, as: UInt16.self) else { return }
+            answer.setInteger(flags | 0x8080, at: answer.readerIndex + 2)  // QR, RA
+            context.writeAndFlush(
+                wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: answer)), promise: nil)
+        }
+    }
+
+    /// Each query to an upstream leaves from one of `upstreamSocketsPerServer` connected sockets; a socket
+    /// is replaced by one on a new port after `upstreamSocketUses` queries, or at its first query once it is
+    /// older than `upstreamSocketMaxAge` (RFC 5452 §9.2: ports keep changing, also on a quiet machine).
+    func testUpstreamSocketsChangePortAfterTheirUsesAndTheirMaxAge() throws {
+        let recorder = PortRecordingUpstream()
+        let upstream = try DatagramBootstrap(group: group)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(recorder) }
+            }
+            .bind(to: try loopback4).wait()
+        defer { upstream.close(promise: nil) }
+        let server = try start(
+            DNSServerConfiguration(
+                upstreams: [upstream.localAddress!], cacheSize: 0, upstreamSocketsPerServer: 1, upstreamSocketUses: 3,
+                upstreamSocketMaxAge: .milliseconds(400)))
+        func ask(_ name: String) throws {
+            let answer = TestClient.parse(TestClient.udp(try TestClient.query(name), to: server.udpAddresses[0]))
+            XCTAssertEqual(answer?.responseCode, .noError, name)
+        }
+        for i in 0..<7 { try ask("uses\(i).test") }
+        let byUses = recorder.ports
+        XCTAssertEqual(byUses.count, 7)
+        // Three on the first port, three on the next, the seventh on a third.
+        XCTAssertEqual(Set(byUses[0..<3]).count, 1, "\(byUses)")
+        XCTAssertEqual(Set(byUses[3..<6]).count, 1, "\(byUses)")
+        XCTAssertEqual(Set(byUses).count, 3, "\(byUses)")
+        // The seventh's socket has carried one query: after 400 ms its next query still moves to a new port.
+        usleep(600_000)
+        try ask("aged.test")
+        try ask("aged2.test")
+        let afterAge = Array(recorder.ports.dropFirst(7))
+        XCTAssertEqual(afterAge.count, 2)
+        XCTAssertEqual(afterAge[0], byUses[6], "the aged socket carries the query that finds it aged")
+        XCTAssertFalse(Set(byUses).contains(afterAge[1]), "\(recorder.ports)")
+    }
+
+    /// IPv4 answers carry DF (so the kernel skips the per-answer IP ID hash); IPv6 listeners are left alone.
+    func testIPv4ListenersSetDontFragment() throws {
+        let server = try start(v6: true)
+        let option = ChannelOptions.Types.SocketOption(
+            level: NIOBSDSocket.OptionLevel(rawValue: CInt(IPPROTO_IP)),
+            name: NIOBSDSocket.Option(rawValue: CInt(IP_MTU_DISCOVER)))
+        let udp4 = server.udpChannels.filter { $0.localAddress?.protocol == .inet }
+        XCTAssertEqual(udp4.count, 1)
+        for channel in udp4 {
+            XCTAssertEqual(try channel.getOption(option).wait(), SocketOptionValue(IP_PMTUDISC_PROBE))
+        }
+        let answer = TestClient.parse(TestClient.udp(try TestClient.query("x.test"), to: server.udpAddresses[0]))
+        XCTAssertEqual(answer?.responseCode, .serverFailure, "no upstream: still answers")
     }
 
     func testNoUpstreamGivesServfail() throws {

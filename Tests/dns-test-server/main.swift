@@ -104,7 +104,8 @@ while let argument = arguments.rest.popFirst() {
     case "--max-tcp": configuration.maxTCPConnections = Int(value()) ?? 256
     case "--report-interval-ms": configuration.aliasReportInterval = .milliseconds(Int64(value()) ?? 1000)
     case "--upstream-sockets": configuration.upstreamSocketsPerServer = Int(value()) ?? 8
-    case "--upstream-uses": configuration.upstreamSocketUses = Int(value()) ?? 128
+    case "--upstream-uses": configuration.upstreamSocketUses = Int(value()) ?? 1024
+    case "--upstream-max-age-ms": configuration.upstreamSocketMaxAge = .milliseconds(Int64(value()) ?? 60000)
     case "--owner-cache-ms": configuration.udpOwnerCacheLifetime = .milliseconds(Int64(value()) ?? 100)
     case "--union": configuration.unionUIDs.insert(UInt32(value()) ?? 0)
     case "--fallback": fallback.append(UInt32(value()) ?? 0)
