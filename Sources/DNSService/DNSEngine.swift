@@ -119,8 +119,10 @@ final class DNSEngine {
             }
             return
         }
-        if serveFromCache(info, origin: origin) { return }
-        forwarder.forward(info: info, message: message, origin: origin)
+        // One clock read for the cache and the forward (a miss used to read it five times).
+        let now = Self.uptimeNow()
+        if serveFromCache(info, origin: origin, now: now) { return }
+        forwarder.forward(info: info, message: message, origin: origin, now: now)
     }
 
     /// Answers from the alias views when the querier may see this alias; false when it may not (the
@@ -175,12 +177,11 @@ final class DNSEngine {
     // MARK: cache
 
     /// Serves the query (whose name is in `name`) from the cache; false on a miss.
-    func serveFromCache(_ info: DNSQueryInfo, origin: QueryOrigin) -> Bool {
+    func serveFromCache(_ info: DNSQueryInfo, origin: QueryOrigin, now: UInt64 = uptimeNow()) -> Bool {
         guard cache.capacity > 0 else { return false }
         let flags = ResponseCache.keyFlags(dnssecOK: info.dnssecOK, checkingDisabled: info.checkingDisabled)
         let hash = ResponseCache.hash(
             name: name, type: info.questionType, questionClass: info.questionClass, flags: flags)
-        let now = Self.uptimeNow()
         guard
             let index = cache.lookup(
                 name: name, type: info.questionType, questionClass: info.questionClass, flags: flags, hash: hash,

@@ -13,7 +13,7 @@ final class Forwarder {
     unowned let engine: DNSEngine
     private(set) var upstreams: [UpstreamResolver] = []
     /// UDP queries in flight, by socket serial << 16 | ID.
-    private var inFlight: [UInt64: PendingForward] = [:]
+    private var inFlight = InFlightTable<PendingForward>()
     private var sockets: [UInt32: UpstreamSocket] = [:]
     private var brokerWaiting: [UInt64: PendingForward] = [:]
     /// Everything outstanding, for the timeout sweep.
@@ -69,9 +69,9 @@ final class Forwarder {
     // MARK: entry points
 
     /// Forwards a cache miss. `engine.name` holds the question.
-    func forward(info: DNSQueryInfo, message: ByteBuffer, origin: QueryOrigin) {
-        guard let pending = makePending(info: info, message: message, origin: origin) else { return }
-        startAttempt(pending, upstream: preferredUpstream())
+    func forward(info: DNSQueryInfo, message: ByteBuffer, origin: QueryOrigin, now: UInt64) {
+        guard let pending = makePending(info: info, message: message, origin: origin, now: now) else { return }
+        startAttempt(pending, upstream: preferredUpstream(now: now), now: now)
     }
 
     /// A fallback user's unknown name: ask the broker first, for at most half the request timeout.
@@ -114,8 +114,9 @@ final class Forwarder {
         startAttempt(pending, upstream: preferredUpstream())
     }
 
-    private func makePending(info: DNSQueryInfo, message: ByteBuffer, origin: QueryOrigin) -> PendingForward? {
-        let now = DNSEngine.uptimeNow()
+    private func makePending(
+        info: DNSQueryInfo, message: ByteBuffer, origin: QueryOrigin, now: UInt64 = DNSEngine.uptimeNow()
+    ) -> PendingForward? {
         guard active.count < engine.configuration.maxPendingForwards else {
             serverFailure(info: info, origin: origin)
             return nil
@@ -158,8 +159,7 @@ final class Forwarder {
 
     // MARK: attempts
 
-    private func preferredUpstream() -> Int {
-        let now = DNSEngine.uptimeNow()
+    private func preferredUpstream(now: UInt64 = DNSEngine.uptimeNow()) -> Int {
         var best = 0
         for (index, server) in upstreams.enumerated() {
             if server.downUntil <= now { return index }
@@ -168,12 +168,11 @@ final class Forwarder {
         return best
     }
 
-    private func startAttempt(_ pending: PendingForward, upstream index: Int) {
+    private func startAttempt(_ pending: PendingForward, upstream index: Int, now: UInt64 = DNSEngine.uptimeNow()) {
         guard !upstreams.isEmpty else {
             fail(pending, reason: "no upstream servers")
             return
         }
-        let now = DNSEngine.uptimeNow()
         // Every upstream twice at most: refusals fail over instantly, so this also ends a round of them.
         guard pending.attempts < 2 * upstreams.count, now < pending.deadline else {
             fail(pending, reason: "every upstream failed")
@@ -195,11 +194,11 @@ final class Forwarder {
 
     private func send(_ pending: PendingForward, on socket: UpstreamSocket, now: UInt64) {
         var id = engine.random.next16()
-        while inFlight[Self.key(socket.serial, id)] != nil { id = engine.random.next16() }
+        while inFlight.contains(Self.key(socket.serial, id)) { id = engine.random.next16() }
         pending.upstreamID = id
         pending.socket = socket
         pending.stage = .udp
-        inFlight[Self.key(socket.serial, id)] = pending
+        inFlight.insert(pending, for: Self.key(socket.serial, id))
         pending.query.setInteger(id, at: pending.query.readerIndex)
         socket.channel.write(pending.query, promise: nil)
         engine.markDirty(socket)
@@ -235,7 +234,7 @@ final class Forwarder {
             // Cleared first: closing the socket below reports its remaining queries synchronously.
             pending.socket = nil
             if inFlight[Self.key(socket.serial, pending.upstreamID)] === pending {
-                inFlight.removeValue(forKey: Self.key(socket.serial, pending.upstreamID))
+                inFlight.remove(Self.key(socket.serial, pending.upstreamID))
             }
             socket.outstanding -= 1
             if socket.retired && socket.outstanding == 0 { socket.channel.close(promise: nil) }

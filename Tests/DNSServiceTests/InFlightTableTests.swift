@@ -1,0 +1,66 @@
+import XCTest
+
+@testable import DNSService
+
+final class InFlightTableTests: XCTestCase {
+    final class Box {
+        let key: UInt64
+        init(_ key: UInt64) { self.key = key }
+    }
+
+    /// A fixed-seed generator, so a failure replays.
+    struct SplitMix: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    /// Random inserts and removes (keys shaped like serial << 16 | ID, few serials so clusters form and wrap
+    /// around the table's end), checked against a `Dictionary` after every step.
+    func testMatchesADictionaryThroughGrowthRemovalsAndWraparound() {
+        var generator = SplitMix(state: 42)
+        var table = InFlightTable<Box>()
+        var model: [UInt64: Box] = [:]
+        for step in 0..<20_000 {
+            let key = UInt64.random(in: 1...3, using: &generator) << 16 | UInt64.random(in: 0...2047, using: &generator)
+            if Bool.random(using: &generator) || model.count > 1500 {
+                XCTAssertTrue(table.remove(key) === model.removeValue(forKey: key), "step \(step)")
+            } else {
+                let box = Box(key)
+                table.insert(box, for: key)
+                model[key] = box
+            }
+            XCTAssertEqual(table.count, model.count, "step \(step)")
+            if step % 97 == 0 {
+                for (key, box) in model { XCTAssertTrue(table[key] === box, "step \(step) key \(key)") }
+            }
+        }
+        XCTAssertGreaterThan(table.capacity, InFlightTable<Box>.initialCapacity, "it grew")
+        for (key, box) in model {
+            XCTAssertTrue(table[key] === box)
+            XCTAssertTrue(table.remove(key) === box)
+            XCTAssertNil(table[key])
+        }
+        XCTAssertEqual(table.count, 0)
+    }
+
+    func testAbsentKeysAndKeyZeroReadAsNothing() {
+        var table = InFlightTable<Box>()
+        XCTAssertNil(table[0])
+        XCTAssertNil(table[1 << 16 | 7])
+        XCTAssertNil(table.remove(1 << 16 | 7))
+        let box = Box(1 << 16 | 7)
+        table.insert(box, for: 1 << 16 | 7)
+        XCTAssertFalse(table.contains(2 << 16 | 7))
+        XCTAssertTrue(table.contains(1 << 16 | 7))
+        let replacement = Box(1 << 16 | 7)
+        table.insert(replacement, for: 1 << 16 | 7)
+        XCTAssertEqual(table.count, 1, "same key replaces")
+        XCTAssertTrue(table[1 << 16 | 7] === replacement)
+    }
+}
