@@ -56,7 +56,7 @@ struct AliasIndex {
     /// unchanged refresh is a no-op (and does not flush the cache).
     private var views: [UInt32: (indices: [UInt32], fingerprint: Int)] = [:]
     /// When `aliasQueried` was last reported, by `ownerKey`/`unionKey` (uptime nanoseconds).
-    private var reported: [UInt64: UInt64] = [:]
+    private var reported = UInt64Table<UInt64>()
     private var reportedPruneAt = 4096
 
     var userCount: Int { views.count }
@@ -131,10 +131,10 @@ struct AliasIndex {
     mutating func shouldReport(_ key: UInt64, now: UInt64, interval: UInt64) -> Bool {
         if let last = reported[key], now &- last < interval { return false }
         if reported.count >= reportedPruneAt {
-            reported = reported.filter { now &- $0.value < interval }
+            reported.removeAll { _, last in now &- last >= interval }
             reportedPruneAt = max(4096, reported.count * 2)
         }
-        reported[key] = now
+        reported.insert(now, for: key)
         return true
     }
 
@@ -385,7 +385,7 @@ struct AliasIndex {
         freeEntries.append(index)
         nameCount -= 1
         spelled.removeValue(forKey: index)
-        if !reported.isEmpty { reported.removeValue(forKey: Self.unionKey(Int32(index))) }
+        if reported.count > 0 { reported.remove(Self.unionKey(Int32(index))) }
     }
 
     private mutating func makeOwner(uid: UInt32, _ entry: AliasEntry, next: UInt32) -> Owner {
@@ -449,7 +449,7 @@ struct AliasIndex {
                 // Free freed owners' free-list slots hold no addresses: flags 0, uid 0, next 0.
                 owners[Int(reference - 1)] = Owner(v6Low: 0, uid: 0, v4: 0, flags: 0, next: 0)
                 freeOwners.append(reference - 1)
-                if !reported.isEmpty { reported.removeValue(forKey: Self.ownerKey(Int(reference - 1))) }
+                if reported.count > 0 { reported.remove(Self.ownerKey(Int(reference - 1))) }
                 return
             }
             previous = reference

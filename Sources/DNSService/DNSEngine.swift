@@ -108,7 +108,9 @@ final class DNSEngine {
                 return
             }
         }
-        if !fallbackUIDs.isEmpty, let uid = origin.sink.ownerUID(remote: origin.remote), fallbackUIDs.contains(uid) {
+        if !fallbackUIDs.isEmpty, let uid = origin.sink.ownerUID(remote: origin.remote, now: Self.uptimeNow()),
+            fallbackUIDs.contains(uid)
+        {
             forwarder.askBroker(info: info, message: message, origin: origin, uid: uid)
             return
         }
@@ -128,7 +130,8 @@ final class DNSEngine {
     /// Answers from the alias views when the querier may see this alias; false when it may not (the
     /// query then goes on like any other name).
     private func answerAlias(_ index: Int32, info: DNSQueryInfo, origin: QueryOrigin) -> Bool {
-        let uid = origin.sink.ownerUID(remote: origin.remote)
+        let now = Self.uptimeNow()
+        let uid = origin.sink.ownerUID(remote: origin.remote, now: now)
         let owner: Int
         let reportKey: UInt64
         let reportUID: UInt32
@@ -151,14 +154,14 @@ final class DNSEngine {
                 ttl: self.configuration.aliasTTL)
         }
         counters.aliasAnswers &+= 1
-        reportAlias(index, key: reportKey, uid: reportUID)
+        reportAlias(index, key: reportKey, uid: reportUID, now: now)
         return true
     }
 
-    private func reportAlias(_ index: Int32, key: UInt64, uid: UInt32) {
+    private func reportAlias(_ index: Int32, key: UInt64, uid: UInt32, now: UInt64) {
         guard let delegate else { return }
         let interval = UInt64(max(0, configuration.aliasReportInterval.nanoseconds))
-        guard aliases.shouldReport(key, now: Self.uptimeNow(), interval: interval) else { return }
+        guard aliases.shouldReport(key, now: now, interval: interval) else { return }
         delegate.aliasQueried(uid: uid, alias: aliases.alias(of: index))
     }
 

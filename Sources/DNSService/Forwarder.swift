@@ -13,7 +13,7 @@ final class Forwarder {
     unowned let engine: DNSEngine
     private(set) var upstreams: [UpstreamResolver] = []
     /// UDP queries in flight, by socket serial << 16 | ID.
-    private var inFlight = InFlightTable<PendingForward>()
+    private var inFlight = UInt64Table<PendingForward>()
     private var sockets: [UInt32: UpstreamSocket] = [:]
     private var brokerWaiting: [UInt64: PendingForward] = [:]
     /// Everything outstanding, for the timeout sweep.
@@ -126,7 +126,7 @@ final class Forwarder {
         var sender: UInt32?
         let share = engine.configuration.maxPendingForwardsPerUser
         if active.count >= share {
-            let uid = origin.sink.ownerUID(remote: origin.remote) ?? DNSServer.unknownUID
+            let uid = origin.sink.ownerUID(remote: origin.remote, now: now) ?? DNSServer.unknownUID
             guard perSender[uid, default: 0] < share else {
                 engine.counters.perUserRefusals &+= 1
                 serverFailure(info: info, origin: origin)

@@ -8,8 +8,9 @@ protocol ResponseSink: BatchFlushable {
     var isActive: Bool { get }
     /// Queues one answer (for TCP `message` already carries its 2-byte length) without flushing.
     func send(_ message: ByteBuffer, to remote: SocketAddress?)
-    /// The uid owning the client's socket, nil when unknown.
-    func ownerUID(remote: SocketAddress?) -> UInt32?
+    /// The uid owning the client's socket, nil when unknown. `now` (uptime nanoseconds) is the caller's, so
+    /// one answer reads the clock once.
+    func ownerUID(remote: SocketAddress?, now: UInt64) -> UInt32?
     /// Outstanding-query accounting (TCP stops reading past its limit).
     func pendingStarted()
     func pendingFinished()

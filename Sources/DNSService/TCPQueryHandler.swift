@@ -63,7 +63,7 @@ final class TCPQueryHandler: ChannelInboundHandler, ResponseSink {
         context?.flush()
     }
 
-    func ownerUID(remote: SocketAddress?) -> UInt32? {
+    func ownerUID(remote: SocketAddress?, now: UInt64) -> UInt32? {
         if !uidLooked, let context, let local = context.channel.localAddress, let peer = context.channel.remoteAddress {
             uid = engine.ownerLookup.ownerUID(transport: .tcp, local: local, remote: peer)
             uidLooked = true

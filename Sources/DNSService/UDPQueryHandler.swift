@@ -58,11 +58,10 @@ final class UDPQueryHandler: ChannelInboundHandler, ResponseSink {
         context?.flush()
     }
 
-    func ownerUID(remote: SocketAddress?) -> UInt32? {
+    func ownerUID(remote: SocketAddress?, now: UInt64) -> UInt32? {
         // Bound before the first read; fetched lazily because the handler is added before bind completes.
         if localAddress == nil { localAddress = context?.channel.localAddress }
         guard let remote, let localAddress else { return nil }
-        let now = DNSEngine.uptimeNow()
         if let cached = owners.lookup(remote, now: now) { return cached }
         let uid = engine.ownerLookup.ownerUID(transport: .udp, local: localAddress, remote: remote)
         let lifetime = UInt64(max(0, engine.configuration.udpOwnerCacheLifetime.nanoseconds))

@@ -2,7 +2,7 @@ import XCTest
 
 @testable import DNSService
 
-final class InFlightTableTests: XCTestCase {
+final class UInt64TableTests: XCTestCase {
     final class Box {
         let key: UInt64
         init(_ key: UInt64) { self.key = key }
@@ -24,7 +24,7 @@ final class InFlightTableTests: XCTestCase {
     /// around the table's end), checked against a `Dictionary` after every step.
     func testMatchesADictionaryThroughGrowthRemovalsAndWraparound() {
         var generator = SplitMix(state: 42)
-        var table = InFlightTable<Box>()
+        var table = UInt64Table<Box>()
         var model: [UInt64: Box] = [:]
         for step in 0..<20_000 {
             let key = UInt64.random(in: 1...3, using: &generator) << 16 | UInt64.random(in: 0...2047, using: &generator)
@@ -40,7 +40,7 @@ final class InFlightTableTests: XCTestCase {
                 for (key, box) in model { XCTAssertTrue(table[key] === box, "step \(step) key \(key)") }
             }
         }
-        XCTAssertGreaterThan(table.capacity, InFlightTable<Box>.initialCapacity, "it grew")
+        XCTAssertGreaterThan(table.capacity, UInt64Table<Box>.initialCapacity, "it grew")
         for (key, box) in model {
             XCTAssertTrue(table[key] === box)
             XCTAssertTrue(table.remove(key) === box)
@@ -49,18 +49,39 @@ final class InFlightTableTests: XCTestCase {
         XCTAssertEqual(table.count, 0)
     }
 
-    func testAbsentKeysAndKeyZeroReadAsNothing() {
-        var table = InFlightTable<Box>()
+    func testAbsentKeysReadAsNothingAndKeyZeroIsAKey() {
+        var table = UInt64Table<Box>()
         XCTAssertNil(table[0])
+        XCTAssertNil(table[UInt64.max])
         XCTAssertNil(table[1 << 16 | 7])
         XCTAssertNil(table.remove(1 << 16 | 7))
+        let zero = Box(0)
+        table.insert(zero, for: 0)
+        XCTAssertTrue(table[0] === zero)
         let box = Box(1 << 16 | 7)
         table.insert(box, for: 1 << 16 | 7)
         XCTAssertFalse(table.contains(2 << 16 | 7))
         XCTAssertTrue(table.contains(1 << 16 | 7))
         let replacement = Box(1 << 16 | 7)
         table.insert(replacement, for: 1 << 16 | 7)
-        XCTAssertEqual(table.count, 1, "same key replaces")
+        XCTAssertEqual(table.count, 2, "same key replaces")
         XCTAssertTrue(table[1 << 16 | 7] === replacement)
+        XCTAssertTrue(table.remove(0) === zero)
+        XCTAssertNil(table[0])
+    }
+
+    /// The alias-report pruning: drop the stale entries, keep the rest findable, shrink to fit.
+    func testRemoveAllWhereKeepsTheRestAndShrinks() {
+        var table = UInt64Table<UInt64>()
+        for key in UInt64(0)..<5000 { table.insert(key * 10, for: key) }
+        let grown = table.capacity
+        XCTAssertGreaterThanOrEqual(grown, 10_000)
+        table.removeAll { key, _ in key % 100 != 0 }
+        XCTAssertEqual(table.count, 50)
+        XCTAssertLessThan(table.capacity, grown)
+        for key in UInt64(0)..<5000 { XCTAssertEqual(table[key], key % 100 == 0 ? key * 10 : nil, "key \(key)") }
+        table.insert(7, for: 7)
+        XCTAssertEqual(table[7], 7)
+        XCTAssertEqual(table.count, 51)
     }
 }
