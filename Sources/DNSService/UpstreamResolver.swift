@@ -68,7 +68,7 @@ final class UpstreamUDPHandler: ChannelInboundHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        forwarder.engine.endOfBatch()
+        forwarder.engine.endOfBatchAfterThisTurn()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
