@@ -39,7 +39,9 @@ struct ResponseCache {
 
     private(set) var capacity: Int
     private var entries: [Entry] = []
-    private var slots: [Int: Int32] = [:]
+    /// Entry index by key hash. The hashes are already SipHash (seeded per process), so `UInt64Table`'s
+    /// cheap hash of them is as unpredictable, without hashing each a second time as a `Dictionary` did.
+    private var slots = UInt64Table<Int32>()
     private var hand = 0
 
     init(capacity: Int) {
@@ -56,9 +58,13 @@ struct ResponseCache {
 
     mutating func removeAll() {
         entries.removeAll()
-        slots.removeAll()
+        slots = UInt64Table()
         hand = 0
     }
+
+    /// `UInt64Table` cannot hold `UInt64.max`; that hash shares a slot key with its neighbour (the stored key
+    /// is compared in full anyway).
+    private static func slotKey(_ hash: Int) -> UInt64 { min(UInt64(bitPattern: Int64(hash)), UInt64.max - 1) }
 
     static func keyFlags(dnssecOK: Bool, checkingDisabled: Bool) -> UInt8 {
         (dnssecOK ? dnssecOKKeyBit : 0) | (checkingDisabled ? checkingDisabledKeyBit : 0)
@@ -78,7 +84,7 @@ struct ResponseCache {
     mutating func lookup(
         name: DNSNameBuffer, type: DNSType, questionClass: DNSClass, flags: UInt8, hash: Int, now: UInt64
     ) -> Int32? {
-        guard capacity > 0, let index = slots[hash] else { return nil }
+        guard capacity > 0, let index = slots[Self.slotKey(hash)] else { return nil }
         let i = Int(index)
         guard entries[i].keyLength == name.count + 5 else { return nil }
         let keyStart = entries[i].keyStart
@@ -93,7 +99,7 @@ struct ResponseCache {
         }
         guard matches else { return nil }
         guard entries[i].expiresAt > now else {
-            slots.removeValue(forKey: hash)
+            slots.remove(Self.slotKey(hash))
             entries[i].keyLength = 0
             return nil
         }
@@ -131,16 +137,16 @@ struct ResponseCache {
         else { return }
         let index: Int
         // The same hash (the same key, or a collision) is simply replaced: a cache may forget.
-        if let existing = slots[hash] {
+        if let existing = slots[Self.slotKey(hash)] {
             index = Int(existing)
         } else if entries.count < capacity {
             index = entries.count
             entries.append(Entry())
         } else {
             index = evictionVictim(now: now)
-            if !entries[index].isEmpty { slots.removeValue(forKey: entries[index].hash) }
+            if !entries[index].isEmpty { slots.remove(Self.slotKey(entries[index].hash)) }
         }
-        slots[hash] = Int32(index)
+        slots.insert(Int32(index), for: Self.slotKey(hash))
         let keyLength = name.count + 5
         // An offset past the stored message (none from our scanner) would make every hit write out of bounds.
         var offsetCount = 0
