@@ -7,7 +7,7 @@ import JSON
 ///
 /// ```json
 /// {"queries":120,"alias_answers":14,"forwarded":80,"cache_hits":26,"server_failures":1,
-///  "upstream_failures":{"127.0.0.2:53":3}}
+///  "rejected_answers":0,"upstream_failures":{"127.0.0.2:53":3}}
 /// ```
 public struct DNSStatus: Sendable, Equatable {
     /// Every message that looked like a query.
@@ -19,18 +19,22 @@ public struct DNSStatus: Sendable, Equatable {
     public var cacheHits: UInt64
     /// SERVFAIL answers the agent produced (every upstream failed or timed out).
     public var serverFailures: UInt64
+    /// Datagrams on an upstream socket that answered no query in flight (wrong ID or question): late,
+    /// duplicated, or forged (a spoofing attempt shows here first).
+    public var rejectedAnswers: UInt64
     /// Failed attempts per upstream `ip:port`; upstreams that never failed are left out.
     public var upstreamFailures: [String: UInt64]
 
     public init(
         queries: UInt64 = 0, aliasAnswers: UInt64 = 0, forwarded: UInt64 = 0, cacheHits: UInt64 = 0,
-        serverFailures: UInt64 = 0, upstreamFailures: [String: UInt64] = [:]
+        serverFailures: UInt64 = 0, rejectedAnswers: UInt64 = 0, upstreamFailures: [String: UInt64] = [:]
     ) {
         self.queries = queries
         self.aliasAnswers = aliasAnswers
         self.forwarded = forwarded
         self.cacheHits = cacheHits
         self.serverFailures = serverFailures
+        self.rejectedAnswers = rejectedAnswers
         self.upstreamFailures = upstreamFailures
     }
 
@@ -39,6 +43,7 @@ public struct DNSStatus: Sendable, Equatable {
         return [
             "queries": number(queries), "alias_answers": number(aliasAnswers), "forwarded": number(forwarded),
             "cache_hits": number(cacheHits), "server_failures": number(serverFailures),
+            "rejected_answers": number(rejectedAnswers),
             "upstream_failures": .object(upstreamFailures.mapValues(number)),
         ]
     }
@@ -57,6 +62,7 @@ public struct DNSStatus: Sendable, Equatable {
         forwarded = try count("forwarded")
         cacheHits = try count("cache_hits")
         serverFailures = try count("server_failures")
+        rejectedAnswers = try count("rejected_answers")
         upstreamFailures = [:]
         if let failures = try r.optionalObject("upstream_failures") {
             let upstreams = try FieldReader(failures, what: "upstream_failures")

@@ -59,7 +59,7 @@ public final class BrokerService: ProxyWorkerService {
                         DNSStatus(
                             queries: c.queries, aliasAnswers: c.aliasAnswers, forwarded: c.forwarded,
                             cacheHits: c.cacheHits, serverFailures: c.serverFailures,
-                            upstreamFailures: c.failuresByUpstream))
+                            rejectedAnswers: c.mismatchedAnswers, upstreamFailures: c.failuresByUpstream))
                 }
             }
             worker.dnsWorkerConnected(PeerLinkDNSPort(link: link))

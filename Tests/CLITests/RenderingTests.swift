@@ -57,7 +57,7 @@ final class RenderingTests: XCTestCase {
             parsing: #"""
                 {"version":"0.1.0","status":"running","errors":[],"warnings":[],"events":[],"auth_token_expiry":null,
                  "dns":{"queries":120,"alias_answers":14,"forwarded":80,"cache_hits":26,"server_failures":1,
-                        "upstream_failures":{"[fd00::53]:53":2,"127.0.0.2:53":3}}}
+                        "rejected_answers":5,"upstream_failures":{"[fd00::53]:53":2,"127.0.0.2:53":3}}}
                 """#)
         let status = try StatusResponse(json: json)
         XCTAssertEqual(status.dns?.upstreamFailures, ["127.0.0.2:53": 3, "[fd00::53]:53": 2])
@@ -72,6 +72,7 @@ final class RenderingTests: XCTestCase {
                     Forwarded:           80
                     Cache hits:          26
                     Server failures:     1
+                    Rejected answers:    5
                     Upstream failures:   127.0.0.2:53: 3
                                          [fd00::53]:53: 2
 

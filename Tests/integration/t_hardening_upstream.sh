@@ -6,7 +6,8 @@
 # comes from it (failover). The DNS worker survives all of it.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/agent.sh"
-need_tool python3
+need_tool python3 jq
+need_bin boundary-agent
 NS=bca-hardening-upstream
 agent_setup $NS
 echo 'override_upstream_dns_servers = ["127.0.0.9:5353"]' >>"$AGENT_CONFIG"
@@ -72,6 +73,13 @@ for mode in garbage wrongid noquestion silent slow; do
     assert_eq "upstream $mode: no address accepted" "" "$address"
     check "upstream $mode: within dns_request_timeout (3 s) plus a second (took ${took}s)" test "$took" -le 4
 done
+# The short garbage datagram and the two wrong-ID answers matched no query: counted, and shown.
+rejected() {
+    in_ns $NS "$BCA_BIN/boundary-agent" status -format json -socket "$AGENT_DIR/run/agent.sock" |
+        jq -r '.dns.rejected_answers // 0'
+}
+three_rejected() { [ "$(rejected)" -ge 3 ]; }
+check "status shows the rejected upstream answers (reported every 5 s)" wait_for 8 three_rejected
 kill $UPSTREAM
 wait $UPSTREAM 2>/dev/null
 IFS="|" read -r status address took < <(ask down)

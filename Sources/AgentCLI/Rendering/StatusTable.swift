@@ -57,6 +57,7 @@ public enum StatusTable {
         block.add("Forwarded", "\(dns.forwarded)")
         block.add("Cache hits", "\(dns.cacheHits)")
         block.add("Server failures", "\(dns.serverFailures)")
+        block.add("Rejected answers", "\(dns.rejectedAnswers)")
         let failures = dns.upstreamFailures.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
         block.add("Upstream failures", failures.isEmpty ? "none" : failures.joined(separator: "\n"))
         return ["  DNS (this host, since the DNS worker started):"] + block.lines()
