@@ -21,7 +21,7 @@ public enum PauseScope: String, Sendable, Equatable {
 ///  "uid":1001,"user_id":"u_1234567890","pause_scope":"user","pause_reason":"paused by uid 1001",
 ///  "alias_count":3,"alias_listing":"ok","session_count":1,"events":["…"],
 ///  "dns":{"queries":120,"alias_answers":14,"forwarded":80,"cache_hits":26,"server_failures":1,
-///         "upstream_failures":{"127.0.0.2:53":3}}}
+///         "rejected_answers":0,"upstream_failures":{"127.0.0.2:53":3}}}
 /// ```
 /// `boundary_addr`, `auth_token_id` and `user_id` are left out when the caller has no token;
 /// `auth_token_expiry` is then null. `errors`, `warnings` and `events` are newest first. `dns` (the
