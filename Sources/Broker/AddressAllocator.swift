@@ -203,7 +203,7 @@ public struct AddressAllocator: Sendable {
             }
         }
         fresh.sort { $0.home != $1.home ? $0.home < $1.home : $0.value < $1.value }
-        reserve(fresh.count, bytes: fresh.reduce(0) { $0 + $1.value.utf8.count + 1 })
+        reserve(fresh.count, bytes: fresh.reduce(0) { $0 + ByteArena.storedSize($1.value) })
         var failure: AllocationFailure?
         var previous: String?
         for (home, alias) in fresh where alias != previous {

@@ -103,10 +103,10 @@ public struct ListedAliasStore: Sendable {
         self = ListedAliasStore()
     }
 
-    /// Makes room for `extra` more aliases with `valueBytes` bytes of value text in all (ids of the usual form
-    /// take no arena bytes; others grow it as they come).
+    /// Makes room for `extra` more aliases whose values take `valueBytes` in all (`ByteArena.storedSize`; ids
+    /// of the usual form take no arena bytes, others grow it as they come).
     public mutating func reserve(_ extra: Int, valueBytes: Int) {
-        arena.reserve(valueBytes + extra)
+        arena.reserve(valueBytes)
         let needed = records.count + max(0, extra - freeRecords.count)
         if records.capacity < needed { records.reserveCapacity(needed + needed / 8) }
         do {
