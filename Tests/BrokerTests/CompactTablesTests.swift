@@ -89,7 +89,7 @@ final class CompactTablesTests: XCTestCase {
                 }
             }
             XCTAssertEqual(table.count, live.count)
-            XCTAssertLessThanOrEqual(table.count * 4, table.slots.count * 3)
+            XCTAssertLessThanOrEqual(table.count * 5, table.slots.count * 4)
             for record in 0..<UInt32(keys.count) {
                 let found = table.find(hash: hashOf(record)) { $0 == record }
                 XCTAssertEqual(found != nil, live.contains(record), "buckets \(buckets) record \(record)")
