@@ -180,14 +180,14 @@ struct AliasIndex {
             var offset = 0
             for position in kept {
                 let length = Int(scratch[offset])
-                let index = scratch.withUnsafeBufferPointer {
-                    findOrInsert(UnsafeBufferPointer(rebasing: $0[(offset + 1)..<(offset + 1 + length)]))
-                }
+                let wire = (offset + 1)..<(offset + 1 + length)
+                let index = scratch.withUnsafeBufferPointer { findOrInsert(UnsafeBufferPointer(rebasing: $0[wire])) }
                 offset += 1 + length
                 let entry = newEntries[position]
                 if spelled[index] == nil, entries[Int(index)].firstOwner == 0 {
-                    // A new name, or one whose owners all left: this spelling is the reported one.
-                    if !Self.isPlainSpelling(entry.name, of: nameBytes(Int32(index))) { spelled[index] = entry.name }
+                    // A new name, or one whose owners all left: this spelling is the reported one. (The stored
+                    // name is this wire name, which the scratch holds whole.)
+                    if !Self.isPlainSpelling(entry.name, of: scratch[wire]) { spelled[index] = entry.name }
                 }
                 if let existing = owner(of: Int32(index), uid: uid) {
                     owners[existing] = makeOwner(uid: uid, entry, next: owners[existing].next)
