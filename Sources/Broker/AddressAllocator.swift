@@ -309,7 +309,9 @@ public struct AddressAllocator: Sendable {
                 names.hash(at: records[Int($0)].name & ~Self.quarantinedFlag)
             }
             byV4.remove(index, hash: Self.hash(record.v4)) { Self.hash(records[Int($0)].v4) }
-            byV6.remove(index, hash: Self.hash(v6(ofRecord: index))) { Self.hash(Self.v6(of: records[Int($0)], in: base6)) }
+            byV6.remove(index, hash: Self.hash(v6(ofRecord: index))) {
+                Self.hash(Self.v6(of: records[Int($0)], in: base6))
+            }
         }
         names.free(at: nameOffset)
         records[Int(index)] = Record(v6Low: 0, v6High: 0, v4: 0, name: Self.freeRecord, holds: 0)

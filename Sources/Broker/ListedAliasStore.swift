@@ -169,7 +169,8 @@ public struct ListedAliasStore: Sendable {
         for index in records.indices where records[index].id != Self.freeRecord {
             let id = records[index].id
             if id & Self.textID != 0 {
-                records[index].id = Self.textID | UInt64(arena.withBytes(at: UInt32(truncatingIfNeeded: id)) { fresh.append($0) })
+                records[index].id =
+                    Self.textID | UInt64(arena.withBytes(at: UInt32(truncatingIfNeeded: id)) { fresh.append($0) })
             }
             records[index].value = arena.withBytes(at: records[index].value) { fresh.append($0) }
         }

@@ -87,11 +87,13 @@ struct WireNameArena {
             let head = Int(all[offset + 1])
             let number = Int(all[offset + 2 + head]) | Int(all[offset + 3 + head]) << 8
             return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count) { whole in
-                _ = whole.initialize(fromContentsOf: UnsafeBufferPointer(rebasing: all[(offset + 2)..<(offset + 2 + head)]))
+                _ = whole.initialize(
+                    fromContentsOf: UnsafeBufferPointer(rebasing: all[(offset + 2)..<(offset + 2 + head)]))
                 suffixText.withUnsafeBufferPointer { suffixes in
                     let start = Int(suffixOffsets[number]) + 1
                     _ = UnsafeMutableBufferPointer(rebasing: whole[head...])
-                        .initialize(fromContentsOf: UnsafeBufferPointer(rebasing: suffixes[start..<(start + count - head)]))
+                        .initialize(
+                            fromContentsOf: UnsafeBufferPointer(rebasing: suffixes[start..<(start + count - head)]))
                 }
                 return body(UnsafeBufferPointer(whole))
             }
@@ -128,7 +130,9 @@ struct WireNameArena {
             let number = Int(suffixSlots[slot] - 1)
             let start = Int(suffixOffsets[number])
             if Int(suffixText[start]) == suffix.count,
-                suffixText.withUnsafeBufferPointer({ memcmp($0.baseAddress! + start + 1, suffix.baseAddress!, suffix.count) == 0 })
+                suffixText.withUnsafeBufferPointer({
+                    memcmp($0.baseAddress! + start + 1, suffix.baseAddress!, suffix.count) == 0
+                })
             {
                 return number
             }

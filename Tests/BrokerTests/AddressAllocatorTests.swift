@@ -225,7 +225,8 @@ final class AddressAllocatorTests: XCTestCase {
             XCTAssertEqual(a.alias(atV6: addresses.v6), name)
         }
         XCTAssertNil(a.addresses(of: "w7.wide.example"))
-        XCTAssertEqual(try a.allocate(["w7.wide.example"], at: t0)["w7.wide.example"]?.get(), pinned,
+        XCTAssertEqual(
+            try a.allocate(["w7.wide.example"], at: t0)["w7.wide.example"]?.get(), pinned,
             "a free home slot gives the same address again")
     }
 

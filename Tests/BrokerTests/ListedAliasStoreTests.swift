@@ -72,7 +72,9 @@ final class ListedAliasStoreTests: XCTestCase {
         XCTAssertEqual(encode("alt_0000000010"), 62)
         XCTAssertEqual(encode("alt_zzzzzzzzzz"), CompactAliasID.limit - 1)
         XCTAssertNotEqual(encode("alt_000000000a"), encode("alt_000000000A"), "case matters")
-        for other in ["alt_123456789", "alt_12345678901", "alx_1234567890", "alt_12345-7890", "alt_12345 7890", "", "alt_"] {
+        for other in [
+            "alt_123456789", "alt_12345678901", "alx_1234567890", "alt_12345-7890", "alt_12345 7890", "", "alt_",
+        ] {
             XCTAssertNil(encode(other), other)
         }
     }

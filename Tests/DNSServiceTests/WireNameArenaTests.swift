@@ -32,9 +32,11 @@ final class WireNameArenaTests: XCTestCase {
             let whole = try wire(text)
             XCTAssertEqual(arena.wire(reference), whole, text)
             XCTAssertTrue(try equals(arena, reference, text.uppercased()), text)
-            XCTAssertEqual(arena.hash(reference), whole.withUnsafeBufferPointer {
-                DNSWire.caseInsensitiveHash($0.baseAddress!, count: $0.count)
-            })
+            XCTAssertEqual(
+                arena.hash(reference),
+                whole.withUnsafeBufferPointer {
+                    DNSWire.caseInsensitiveHash($0.baseAddress!, count: $0.count)
+                })
         }
         XCTAssertFalse(try equals(arena, references[0], "s3-12346.scale.test"), "another label")
         XCTAssertFalse(try equals(arena, references[0], "s3-12345.scala.test"), "another zone")
@@ -45,7 +47,8 @@ final class WireNameArenaTests: XCTestCase {
         for (position, reference) in references.enumerated() {
             arena.free(reference)
             let end =
-                position + 1 < references.count ? Int(references[position + 1] & ~WireNameArena.split) : arena.bytes.count
+                position + 1 < references.count
+                ? Int(references[position + 1] & ~WireNameArena.split) : arena.bytes.count
             garbage += end - Int(reference & ~WireNameArena.split)
             XCTAssertEqual(arena.garbage, garbage, texts[position])
         }
@@ -72,7 +75,9 @@ extension AliasIndexTests {
     /// rewritten (and its suffixes interned afresh), and every name is still found, whatever its case.
     func testReplacedViewCompactsTheNames() throws {
         var index = AliasIndex()
-        let old = (0..<3000).map { AliasEntry(name: "o\($0).old\($0 % 5).test", ipv4: IPv4Address(value: 1), ipv6: nil) }
+        let old = (0..<3000).map {
+            AliasEntry(name: "o\($0).old\($0 % 5).test", ipv4: IPv4Address(value: 1), ipv6: nil)
+        }
         _ = index.setView(uid: 1, entries: old)
         _ = index.setView(uid: 2, entries: [AliasEntry(name: "keep.old1.test", ipv4: IPv4Address(value: 2), ipv6: nil)])
         let new = (0..<1500).map {
