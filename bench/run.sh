@@ -11,6 +11,7 @@
 #   BENCH_OUT        where results go [bench/results]; BENCH_DATE names the files [today, UTC]
 #   BENCH_SCALE_USERS / BENCH_SCALE_ALIASES   the scale phase's users and aliases per user [10 / 100000]
 #   BENCH_SCALE_SHARED=1   every user has the same aliases (default: distinct ones, a million names)
+#   BENCH_SCALE_NS   the scale phase's network namespace, for a second run beside another [bca-bench-scale]
 #
 # Output: $BENCH_OUT/<date>.json (every measurement, medians, ratios, targets), <date>.md (the
 # table of ratios) and <date>.png (the chart), written by bench/report.py.

@@ -25,7 +25,7 @@ scale_view_line() {
 
 phase_scale() {
     say "phase 7: scale ($SCALE_USERS users x $SCALE_ALIASES aliases)"
-    NS=bca-bench-scale
+    NS=${BENCH_SCALE_NS:-bca-bench-scale}
     netns_create "$NS" "nameserver 127.0.0.31"
     ip -n "$NS" addr add 127.0.0.13/32 dev lo
     ip -n "$NS" addr add 127.0.0.14/32 dev lo

@@ -57,6 +57,8 @@ public enum WorkerMain {
         role: WorkerRole, arguments: [String], prepare: (WorkerPreparation) throws -> Prepared,
         serve: (WorkerContext, Prepared) throws -> (any WorkerService, PeerAttach)
     ) -> Never {
+        // Before any thread has a heap arena: the workers' big tables come and go in big blocks.
+        Posix.mapLargeBlocksSeparately()
         do {
             let options = try WorkerOptions(arguments: arguments, role: role)
             let link = IPCLink(fd: WorkerOptions.controlFD, inbound: role.inbound)

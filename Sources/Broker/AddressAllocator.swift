@@ -67,16 +67,20 @@ public struct AddressAllocator: Sendable {
     /// How long a released alias keeps its addresses.
     public var quarantine: TimeAmount
 
-    /// One alias with addresses, allocated or quarantined. ~32 bytes, plus its name in `names` and a slot in
-    /// each index: the allocator holds 10 x 100,000 aliases in ~100 bytes each (issue 8).
+    /// One alias with addresses, allocated or quarantined. 24 bytes, plus its name in `names` and a slot in
+    /// each index: the allocator holds 10 x 100,000 aliases in ~70 bytes each (issue 8). The IPv6 address is
+    /// kept as its offset in `v6_prefix` (at most 96 bits: the prefix is /32 or longer), so no 16-byte field
+    /// pads the record to 32.
     private struct Record: Sendable {
-        var v6: UInt128
-        /// Allocated: how many pushed views hold it (`hold`/`unhold`). Quarantined: the uptime nanoseconds
-        /// it is kept until.
-        var word: Int64
+        /// Bits 0...63 of the IPv6 address's offset in the prefix.
+        var v6Low: UInt64
+        /// Bits 64...95 of that offset.
+        var v6High: UInt32
+        var v4: UInt32
         /// `names` offset, with `quarantinedFlag`; `UInt32.max` = a free record.
         var name: UInt32
-        var v4: UInt32
+        /// How many pushed views hold it (`hold`/`unhold`); 0 while quarantined.
+        var holds: UInt32
     }
 
     private static let quarantinedFlag: UInt32 = 1 << 31
@@ -89,8 +93,8 @@ public struct AddressAllocator: Sendable {
     private var byV4 = SlotTable()
     private var byV6 = SlotTable()
     private var allocatedCount = 0
-    /// Record numbers of the quarantined aliases.
-    private var quarantinedRecords: Set<UInt32> = []
+    /// The quarantined aliases' records, with the uptime nanoseconds each is kept until.
+    private var quarantinedRecords: [UInt32: Int64] = [:]
 
     /// `v4PrefixLength` 8...16 and `v6PrefixLength` 48...112 (AgentConfig validates both; the
     /// preconditions guard our own callers).
@@ -100,7 +104,8 @@ public struct AddressAllocator: Sendable {
     ) {
         self.quarantine = quarantine
         // Config validation bounds these; a wider range would overflow the slot arithmetic.
-        precondition((1...30).contains(v4PrefixLength) && (1...126).contains(v6PrefixLength))
+        // The IPv6 offset fits 96 bits (`Record`).
+        precondition((1...30).contains(v4PrefixLength) && (32...126).contains(v6PrefixLength))
         let v4Mask: UInt32 = ~UInt32(0) << UInt32(32 - v4PrefixLength)
         let v6Mask: UInt128 = ~UInt128(0) << UInt128(128 - v6PrefixLength)
         v4Pool = Pool(base: v4Base & v4Mask, prefixLength: v4PrefixLength)
@@ -159,19 +164,19 @@ public struct AddressAllocator: Sendable {
     }
 
     public func addresses(ofRecord index: UInt32) -> AliasAddresses {
-        AliasAddresses(v4: records[Int(index)].v4, v6: records[Int(index)].v6)
+        AliasAddresses(v4: records[Int(index)].v4, v6: v6(ofRecord: index))
     }
 
     /// One more pushed view holds allocated record `index`.
     public mutating func hold(_ index: UInt32) {
-        records[Int(index)].word += 1
+        records[Int(index)].holds += 1
     }
 
     /// One pushed view fewer holds record `index`; the last one releases it (into quarantine).
     public mutating func unhold(_ index: UInt32, at now: NIODeadline) {
         guard records[Int(index)].name != Self.freeRecord, !isQuarantined(index) else { return }
-        records[Int(index)].word -= 1
-        if records[Int(index)].word <= 0 { release(record: index, at: now) }
+        if records[Int(index)].holds > 0 { records[Int(index)].holds -= 1 }
+        if records[Int(index)].holds == 0 { release(record: index, at: now) }
     }
 
     /// Places every alias of `aliases` (normalized values; repeats allowed) that has no address yet; returns
@@ -187,9 +192,9 @@ public struct AddressAllocator: Sendable {
             var text = alias
             if let index = text.withUTF8({ findName($0) }) {
                 if isQuarantined(index) {
-                    quarantinedRecords.remove(index)
+                    quarantinedRecords.removeValue(forKey: index)
                     records[Int(index)].name &= ~Self.quarantinedFlag
-                    records[Int(index)].word = 0
+                    records[Int(index)].holds = 0
                     allocatedCount += 1
                 }
                 placed.append(index)
@@ -198,7 +203,7 @@ public struct AddressAllocator: Sendable {
             }
         }
         fresh.sort { $0.home != $1.home ? $0.home < $1.home : $0.value < $1.value }
-        reserve(fresh.count, bytes: fresh.reduce(0) { $0 + $1.value.utf8.count + 1 })
+        reserve(fresh.count, bytes: fresh.reduce(0) { $0 + ByteArena.storedSize($1.value) })
         var failure: AllocationFailure?
         var previous: String?
         for (home, alias) in fresh where alias != previous {
@@ -261,7 +266,15 @@ public struct AddressAllocator: Sendable {
     }
 
     private func findV6(_ address: UInt128) -> UInt32? {
-        byV6.find(hash: Self.hash(address)) { records[Int($0)].v6 == address }
+        byV6.find(hash: Self.hash(address)) { v6(ofRecord: $0) == address }
+    }
+
+    private func v6(ofRecord index: UInt32) -> UInt128 {
+        Self.v6(of: records[Int(index)], in: v6Pool.base)
+    }
+
+    private static func v6(of record: Record, in base: UInt128) -> UInt128 {
+        base | UInt128(record.v6High) << 64 | UInt128(record.v6Low)
     }
 
     private static func hash(_ value: some Hashable) -> Int {
@@ -276,8 +289,8 @@ public struct AddressAllocator: Sendable {
             return
         }
         records[Int(index)].name |= Self.quarantinedFlag
-        records[Int(index)].word = (now + quarantine).uptimeNanoseconds.clampedToInt64
-        quarantinedRecords.insert(index)
+        records[Int(index)].holds = 0
+        quarantinedRecords[index] = (now + quarantine).uptimeNanoseconds.clampedToInt64
         allocatedCount -= 1
     }
 
@@ -286,20 +299,22 @@ public struct AddressAllocator: Sendable {
         let record = records[Int(index)]
         let nameOffset = record.name & ~Self.quarantinedFlag
         if record.name & Self.quarantinedFlag != 0 {
-            quarantinedRecords.remove(index)
+            quarantinedRecords.removeValue(forKey: index)
         } else {
             allocatedCount -= 1
         }
         do {
-            let (names, records) = (self.names, self.records)
+            let (names, records, base6) = (self.names, self.records, v6Pool.base)
             byName.remove(index, hash: names.hash(at: nameOffset)) {
                 names.hash(at: records[Int($0)].name & ~Self.quarantinedFlag)
             }
             byV4.remove(index, hash: Self.hash(record.v4)) { Self.hash(records[Int($0)].v4) }
-            byV6.remove(index, hash: Self.hash(record.v6)) { Self.hash(records[Int($0)].v6) }
+            byV6.remove(index, hash: Self.hash(v6(ofRecord: index))) {
+                Self.hash(Self.v6(of: records[Int($0)], in: base6))
+            }
         }
         names.free(at: nameOffset)
-        records[Int(index)] = Record(v6: 0, word: 0, name: Self.freeRecord, v4: 0)
+        records[Int(index)] = Record(v6Low: 0, v6High: 0, v4: 0, name: Self.freeRecord, holds: 0)
         freeRecords.append(index)
         if byName.count == 0 {
             names.removeAll()
@@ -320,7 +335,7 @@ public struct AddressAllocator: Sendable {
     private mutating func expireQuarantine(at now: NIODeadline) {
         guard !quarantinedRecords.isEmpty else { return }
         let nanos = now.uptimeNanoseconds.clampedToInt64
-        for index in quarantinedRecords where records[Int(index)].word <= nanos {
+        for (index, until) in quarantinedRecords where until <= nanos {
             remove(record: index)
         }
     }
@@ -332,28 +347,31 @@ public struct AddressAllocator: Sendable {
         let needed = records.count + max(0, extra - freeRecords.count)
         if records.capacity < needed { records.reserveCapacity(needed + needed / 8) }
         do {
-            let (names, records) = (self.names, self.records)
+            let (names, records, base6) = (self.names, self.records, v6Pool.base)
             byName.reserve(extra) { names.hash(at: records[Int($0)].name & ~Self.quarantinedFlag) }
             byV4.reserve(extra) { Self.hash(records[Int($0)].v4) }
-            byV6.reserve(extra) { Self.hash(records[Int($0)].v6) }
+            byV6.reserve(extra) { Self.hash(Self.v6(of: records[Int($0)], in: base6)) }
         }
     }
 
     private mutating func add(_ alias: String, _ addresses: AliasAddresses) -> UInt32 {
         // Offsets must stay below the quarantine flag: 2 GiB of alias names is far beyond any pool.
         precondition(names.bytes.count < Int(Self.quarantinedFlag) - 1024)
-        let record = Record(v6: addresses.v6, word: 0, name: names.append(alias), v4: addresses.v4)
+        let offset6 = addresses.v6 & ~v6Pool.base
+        let record = Record(
+            v6Low: UInt64(truncatingIfNeeded: offset6), v6High: UInt32(truncatingIfNeeded: offset6 >> 64),
+            v4: addresses.v4, name: names.append(alias), holds: 0)
         if freeRecords.isEmpty && records.capacity == records.count {
             records.reserveCapacity(records.count + records.count / 8 + 16)
         }
         let index = records.place(record, reusing: &freeRecords)
         do {
-            let (names, records) = (self.names, self.records)
+            let (names, records, base6) = (self.names, self.records, v6Pool.base)
             byName.insert(index, hash: names.hash(at: record.name)) {
                 names.hash(at: records[Int($0)].name & ~Self.quarantinedFlag)
             }
             byV4.insert(index, hash: Self.hash(record.v4)) { Self.hash(records[Int($0)].v4) }
-            byV6.insert(index, hash: Self.hash(record.v6)) { Self.hash(records[Int($0)].v6) }
+            byV6.insert(index, hash: Self.hash(addresses.v6)) { Self.hash(Self.v6(of: records[Int($0)], in: base6)) }
         }
         allocatedCount += 1
         return index
@@ -366,9 +384,9 @@ public struct AddressAllocator: Sendable {
                     ? .v4PoolExhausted(prefix: v4PrefixText) : .v6PoolExhausted(prefix: v6PrefixText))
         }
         if allocatedCount + quarantinedRecords.count >= capacity,
-            let oldest = quarantinedRecords.min(by: { records[Int($0)].word < records[Int($1)].word })
+            let oldest = quarantinedRecords.min(by: { $0.value < $1.value })
         {
-            remove(record: oldest)
+            remove(record: oldest.key)
         }
         // Linear probing terminates within count + 1 steps: at most `count` slots are taken
         // (allocated or quarantined), and the pool has more usable slots than that (made so above).

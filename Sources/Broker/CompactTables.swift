@@ -2,11 +2,26 @@
 /// back to back in one byte array instead of one heap object each, and hash indexes of 32-bit record
 /// numbers instead of `Dictionary<String, …>` (whose entries cost 60-100 bytes apiece plus the string).
 
-/// Strings stored back to back, each preceded by its LEB128 length; a string is named by its offset.
-/// Freed strings leave garbage until `compacted` rewrites the live ones.
+/// Strings stored back to back; a string is named by its offset. Freed strings leave garbage until the owner
+/// rewrites the live ones into a fresh arena.
+///
+/// Alias names share their zones: a name with a dot is stored as its first label and the number of its suffix
+/// (from the first dot on, interned once per arena), so `host-123.prod.corp.example` costs its 8-byte label
+/// and a byte or two, not 26 bytes (issue 8: a million names repeat a handful of zones). A stored string is
+/// the LEB128 of `head length << 1 | has suffix`, the head, then the LEB128 suffix number if it has one.
 struct ByteArena: Sendable {
     private(set) var bytes: [UInt8] = []
     private(set) var garbage = 0
+    /// The interned suffixes, each `[LEB128 length][bytes]`, by number: offsets into `suffixText`.
+    private var suffixText: [UInt8] = []
+    private var suffixOffsets: [UInt32] = []
+    private var suffixIndex = SlotTable()
+
+    /// A suffix shorter than this is kept inline (its number would save little).
+    static let minSuffixLength = 4
+    /// At most this many suffixes are interned; later names with new suffixes are stored whole. Bounds what
+    /// names with unique zones cost: their suffixes are only dropped when the owner rewrites the arena.
+    static let maxSuffixes = 65_536
 
     var isWasteful: Bool { garbage > 4096 && garbage * 2 > bytes.count }
 
@@ -17,32 +32,37 @@ struct ByteArena: Sendable {
 
     mutating func append(_ utf8: UnsafeBufferPointer<UInt8>) -> UInt32 {
         // Offsets are 32-bit: 4 GiB of alias text is far beyond any pool (a /10 holds 4 million aliases).
-        precondition(bytes.count + utf8.count + 5 < Int(UInt32.max))
+        precondition(bytes.count + utf8.count + 10 < Int(UInt32.max))
         let offset = UInt32(bytes.count)
-        var length = utf8.count
-        repeat {
-            let low = UInt8(length & 0x7F)
-            length >>= 7
-            bytes.append(length == 0 ? low : low | 0x80)
-        } while length != 0
-        bytes.append(contentsOf: utf8)
+        if let dot = utf8.firstIndex(of: UInt8(ascii: ".")), dot > 0, utf8.count - dot >= Self.minSuffixLength,
+            let suffix = intern(UnsafeBufferPointer(rebasing: utf8[dot...]))
+        {
+            Self.appendLEB(dot << 1 | 1, to: &bytes)
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[..<dot]))
+            Self.appendLEB(Int(suffix), to: &bytes)
+        } else {
+            Self.appendLEB(utf8.count << 1, to: &bytes)
+            bytes.append(contentsOf: utf8)
+        }
         return offset
     }
 
-    /// The bytes of the string at `offset`.
+    /// The bytes of the string at `offset` (a name with a suffix is put together in a scratch buffer).
     func withBytes<R>(at offset: UInt32, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         bytes.withUnsafeBufferPointer { all in
             var position = Int(offset)
-            var length = 0
-            var shift = 0
-            while true {
-                let byte = all[position]
-                position += 1
-                length |= Int(byte & 0x7F) << shift
-                shift += 7
-                if byte & 0x80 == 0 { break }
+            let header = Self.readLEB(all, &position)
+            let head = UnsafeBufferPointer(rebasing: all[position..<(position + header >> 1)])
+            guard header & 1 != 0 else { return body(head) }
+            position += head.count
+            let suffixNumber = Self.readLEB(all, &position)
+            return suffix(suffixNumber) { suffix in
+                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: head.count + suffix.count) { whole in
+                    _ = whole.initialize(fromContentsOf: head)
+                    _ = UnsafeMutableBufferPointer(rebasing: whole[head.count...]).initialize(fromContentsOf: suffix)
+                    return body(UnsafeBufferPointer(whole))
+                }
             }
-            return body(UnsafeBufferPointer(rebasing: all[position..<(position + length)]))
         }
     }
 
@@ -68,30 +88,96 @@ struct ByteArena: Sendable {
     }
 
     mutating func free(at offset: UInt32) {
-        let length = withBytes(at: offset) { $0.count }
-        var prefix = 1
-        var rest = length >> 7
-        while rest != 0 {
-            prefix += 1
-            rest >>= 7
-        }
-        garbage += prefix + length
+        var position = Int(offset)
+        let header = bytes.withUnsafeBufferPointer { Self.readLEB($0, &position) }
+        position += header >> 1
+        if header & 1 != 0 { _ = bytes.withUnsafeBufferPointer { Self.readLEB($0, &position) } }
+        garbage += position - Int(offset)
     }
 
     mutating func removeAll() {
-        bytes = []
-        garbage = 0
+        self = ByteArena()
+    }
+
+    /// About what `append(text)` takes (a byte or two more when the suffix is new or the table full): what
+    /// a batch passes to `reserve`, so that room is not reserved for the suffixes too.
+    static func storedSize(_ text: String) -> Int {
+        var text = text
+        return text.withUTF8 { utf8 in
+            if let dot = utf8.firstIndex(of: UInt8(ascii: ".")), dot > 0, utf8.count - dot >= minSuffixLength {
+                return dot + 3
+            }
+            return utf8.count + 2
+        }
     }
 
     mutating func reserve(_ extra: Int) {
         let needed = bytes.count + extra
         if bytes.capacity < needed { bytes.reserveCapacity(needed + needed / 8) }
     }
+
+    // MARK: - Internals
+
+    /// The number of `suffix`, interned if new; nil when the table is full.
+    private mutating func intern(_ suffix: UnsafeBufferPointer<UInt8>) -> UInt32? {
+        let hash = Self.hash(suffix)
+        if let known = suffixIndex.find(hash: hash, matches: { suffixEquals($0, suffix) }) { return known }
+        guard suffixOffsets.count < Self.maxSuffixes else { return nil }
+        let number = UInt32(suffixOffsets.count)
+        suffixOffsets.append(UInt32(suffixText.count))
+        Self.appendLEB(suffix.count, to: &suffixText)
+        suffixText.append(contentsOf: suffix)
+        // The closure reads copies of the suffix arrays (not `self`, whose index it is rebuilding).
+        let (text, offsets) = (suffixText, suffixOffsets)
+        suffixIndex.insert(number, hash: hash) { other in
+            Self.suffix(Int(other), text: text, offsets: offsets) { Self.hash($0) }
+        }
+        return number
+    }
+
+    private func suffixEquals(_ number: UInt32, _ other: UnsafeBufferPointer<UInt8>) -> Bool {
+        suffix(Int(number)) { $0.count == other.count && memcmp($0.baseAddress!, other.baseAddress!, $0.count) == 0 }
+    }
+
+    private func suffix<R>(_ number: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        Self.suffix(number, text: suffixText, offsets: suffixOffsets, body)
+    }
+
+    private static func suffix<R>(
+        _ number: Int, text: [UInt8], offsets: [UInt32], _ body: (UnsafeBufferPointer<UInt8>) -> R
+    ) -> R {
+        text.withUnsafeBufferPointer { all in
+            var position = Int(offsets[number])
+            let length = Self.readLEB(all, &position)
+            return body(UnsafeBufferPointer(rebasing: all[position..<(position + length)]))
+        }
+    }
+
+    private static func appendLEB(_ value: Int, to bytes: inout [UInt8]) {
+        var rest = value
+        repeat {
+            let low = UInt8(rest & 0x7F)
+            rest >>= 7
+            bytes.append(rest == 0 ? low : low | 0x80)
+        } while rest != 0
+    }
+
+    private static func readLEB(_ bytes: UnsafeBufferPointer<UInt8>, _ position: inout Int) -> Int {
+        var value = 0
+        var shift = 0
+        while true {
+            let byte = bytes[position]
+            position += 1
+            value |= Int(byte & 0x7F) << shift
+            shift += 7
+            if byte & 0x80 == 0 { return value }
+        }
+    }
 }
 
-/// An open-addressing (linear probing) hash index of record numbers, 60-75 % full: its size is not a
-/// power of two (a hash is mapped to a slot by multiply-shift), so 100,000 records take ~150,000 slots
-/// (6 bytes a record) rather than 262,144. The records and their keys live elsewhere: callers pass the
+/// An open-addressing (linear probing) hash index of record numbers, 70-80 % full: its size is not a
+/// power of two (a hash is mapped to a slot by multiply-shift), so 100,000 records take ~143,000 slots
+/// (5.7 bytes a record) rather than 262,144. The records and their keys live elsewhere: callers pass the
 /// hash of a key and closures that compare or rehash records. Several records may share a key (a
 /// multi-map); `find` returns the first that `matches`.
 struct SlotTable: Sendable {
@@ -103,8 +189,9 @@ struct SlotTable: Sendable {
         Int(truncatingIfNeeded: UInt64(UInt(bitPattern: hash)).multipliedFullWidth(by: UInt64(slots.count)).high)
     }
 
-    /// Slots for `records` records at 60 % load.
-    private static func size(for records: Int) -> Int { max(16, records * 5 / 3 + 1) }
+    /// Slots for `records` records at 70 % load: fuller tables cost memory in every one of the broker's five
+    /// indexes; emptier ones shorten the probes (a miss takes ~6 at 70 %, ~13 at 80 %).
+    private static func size(for records: Int) -> Int { max(16, records * 10 / 7 + 1) }
 
     func find(hash: Int, matches: (UInt32) -> Bool) -> UInt32? {
         guard !slots.isEmpty else { return nil }
@@ -121,7 +208,7 @@ struct SlotTable: Sendable {
     /// Makes room for `extra` more records.
     mutating func reserve(_ extra: Int, hashOf: (UInt32) -> Int) {
         let needed = count + extra
-        if slots.isEmpty || needed * 4 > slots.count * 3 { rebuild(size: Self.size(for: needed), hashOf: hashOf) }
+        if slots.isEmpty || needed * 5 > slots.count * 4 { rebuild(size: Self.size(for: needed), hashOf: hashOf) }
     }
 
     mutating func insert(_ record: UInt32, hash: Int, hashOf: (UInt32) -> Int) {

@@ -1,14 +1,21 @@
-/// One user's listed aliases (by alias id), compact: ids and values in one `ByteArena`, destinations (a
-/// handful of target ids) interned, and two `SlotTable` indexes, by id and by value. About 70 bytes an
-/// alias instead of the ~220 of a `[String: ListedAlias]` plus a `[String: Int]` of value counts.
+/// One user's listed aliases (by alias id), compact: ids numbered (`CompactAliasID`; text in a `ByteArena`
+/// only for ids of another form), values in the arena, destinations (a handful of target ids) interned, and
+/// two `SlotTable` indexes, by id and by value. About 55 bytes an alias instead of the ~220 of a
+/// `[String: ListedAlias]` plus a `[String: Int]` of value counts.
 public struct ListedAliasStore: Sendable {
     private struct Record: Sendable {
-        /// `ByteArena` offsets; `id == UInt32.max` marks a free record.
-        var id: UInt32
+        /// A `CompactAliasID` number, or `textID` plus the `ByteArena` offset of an id of another form;
+        /// `freeRecord` marks a free record.
+        var id: UInt64
+        /// `ByteArena` offset.
         var value: UInt32
         /// Index + 1 into `destinations`; 0 = none.
         var destination: UInt32
     }
+
+    /// Above every `CompactAliasID` number.
+    private static let textID: UInt64 = 1 << 62
+    private static let freeRecord = UInt64.max
 
     private var arena = ByteArena()
     private var records: [Record] = []
@@ -42,11 +49,11 @@ public struct ListedAliasStore: Sendable {
 
     /// Every listed alias's value (a value listed under several ids once per id).
     public func forEachValue(_ body: (String) -> Void) {
-        for record in records where record.id != UInt32.max { body(arena.string(at: record.value)) }
+        for record in records where record.id != Self.freeRecord { body(arena.string(at: record.value)) }
     }
 
     public var aliases: [ListedAlias] {
-        records.indices.filter { records[$0].id != UInt32.max }.map { alias(at: UInt32($0)) }
+        records.indices.filter { records[$0].id != Self.freeRecord }.map { alias(at: UInt32($0)) }
     }
 
     /// Adds or replaces the alias with `alias.id`; returns the value it had before.
@@ -56,12 +63,13 @@ public struct ListedAliasStore: Sendable {
         var id = alias.id
         var value = alias.value
         let record = Record(
-            id: id.withUTF8 { arena.append($0) }, value: value.withUTF8 { arena.append($0) },
+            id: id.withUTF8 { CompactAliasID.encode($0) ?? (Self.textID | UInt64(arena.append($0))) },
+            value: value.withUTF8 { arena.append($0) },
             destination: alias.destinationID.map { internDestination($0) } ?? 0)
         let index = records.place(record, reusing: &freeRecords)
         do {
             let (arena, records) = (self.arena, self.records)
-            byID.insert(index, hash: arena.hash(at: record.id)) { arena.hash(at: records[Int($0)].id) }
+            byID.insert(index, hash: Self.hash(id: record.id, arena)) { Self.hash(id: records[Int($0)].id, arena) }
             byValue.insert(index, hash: arena.hash(at: record.value)) { arena.hash(at: records[Int($0)].value) }
         }
         return old
@@ -76,12 +84,12 @@ public struct ListedAliasStore: Sendable {
         let value = arena.string(at: record.value)
         do {
             let (arena, records) = (self.arena, self.records)
-            byID.remove(index, hash: arena.hash(at: record.id)) { arena.hash(at: records[Int($0)].id) }
+            byID.remove(index, hash: Self.hash(id: record.id, arena)) { Self.hash(id: records[Int($0)].id, arena) }
             byValue.remove(index, hash: arena.hash(at: record.value)) { arena.hash(at: records[Int($0)].value) }
         }
-        arena.free(at: record.id)
+        if record.id & Self.textID != 0 { arena.free(at: UInt32(truncatingIfNeeded: record.id)) }
         arena.free(at: record.value)
-        records[Int(index)] = Record(id: UInt32.max, value: 0, destination: 0)
+        records[Int(index)] = Record(id: Self.freeRecord, value: 0, destination: 0)
         freeRecords.append(index)
         if byID.count == 0 {
             removeAll()
@@ -95,14 +103,15 @@ public struct ListedAliasStore: Sendable {
         self = ListedAliasStore()
     }
 
-    /// Makes room for `extra` more aliases of about `bytes` bytes of id and value text in all.
-    public mutating func reserve(_ extra: Int, bytes: Int) {
-        arena.reserve(bytes + 2 * extra)
+    /// Makes room for `extra` more aliases whose values take `valueBytes` in all (`ByteArena.storedSize`; ids
+    /// of the usual form take no arena bytes, others grow it as they come).
+    public mutating func reserve(_ extra: Int, valueBytes: Int) {
+        arena.reserve(valueBytes)
         let needed = records.count + max(0, extra - freeRecords.count)
         if records.capacity < needed { records.reserveCapacity(needed + needed / 8) }
         do {
             let (arena, records) = (self.arena, self.records)
-            byID.reserve(extra) { arena.hash(at: records[Int($0)].id) }
+            byID.reserve(extra) { Self.hash(id: records[Int($0)].id, arena) }
             byValue.reserve(extra) { arena.hash(at: records[Int($0)].value) }
         }
     }
@@ -111,14 +120,35 @@ public struct ListedAliasStore: Sendable {
 
     private func alias(at index: UInt32) -> ListedAlias {
         let record = records[Int(index)]
-        var alias = ListedAlias(id: arena.string(at: record.id), value: "")
+        let id =
+            record.id & Self.textID != 0
+            ? arena.string(at: UInt32(truncatingIfNeeded: record.id)) : CompactAliasID.decode(record.id)
+        var alias = ListedAlias(id: id, value: "")
         alias.value = arena.string(at: record.value)  // stored normalized already
         alias.destinationID = record.destination == 0 ? nil : destinations[Int(record.destination - 1)]
         return alias
     }
 
     private func findID(_ id: UnsafeBufferPointer<UInt8>) -> UInt32? {
-        byID.find(hash: ByteArena.hash(id)) { arena.equals(at: records[Int($0)].id, id) }
+        if let number = CompactAliasID.encode(id) {
+            return byID.find(hash: Self.hash(number)) { records[Int($0)].id == number }
+        }
+        return byID.find(hash: ByteArena.hash(id)) {
+            let stored = records[Int($0)].id
+            return stored & Self.textID != 0 && arena.equals(at: UInt32(truncatingIfNeeded: stored), id)
+        }
+    }
+
+    /// The `byID` hash of a record's id: of the number, or of the text for an id of another form (an id has
+    /// only one of the two forms, so equal ids hash alike).
+    private static func hash(id: UInt64, _ arena: ByteArena) -> Int {
+        id & textID != 0 ? arena.hash(at: UInt32(truncatingIfNeeded: id)) : hash(id)
+    }
+
+    private static func hash(_ number: UInt64) -> Int {
+        var hasher = Hasher()
+        hasher.combine(number)
+        return hasher.finalize()
     }
 
     private func findValue(_ value: UnsafeBufferPointer<UInt8>) -> UInt32? {
@@ -136,8 +166,12 @@ public struct ListedAliasStore: Sendable {
     private mutating func compact() {
         var fresh = ByteArena()
         fresh.reserve(arena.bytes.count - arena.garbage)
-        for index in records.indices where records[index].id != UInt32.max {
-            records[index].id = arena.withBytes(at: records[index].id) { fresh.append($0) }
+        for index in records.indices where records[index].id != Self.freeRecord {
+            let id = records[index].id
+            if id & Self.textID != 0 {
+                records[index].id =
+                    Self.textID | UInt64(arena.withBytes(at: UInt32(truncatingIfNeeded: id)) { fresh.append($0) })
+            }
             records[index].value = arena.withBytes(at: records[index].value) { fresh.append($0) }
         }
         arena = fresh

@@ -244,7 +244,7 @@ public struct UserState: Sendable {
         switch listing {
         case .full(let items, let newToken):
             clearListed()
-            listed.reserve(items.count, bytes: items.reduce(0) { $0 + $1.id.utf8.count + $1.value.utf8.count })
+            listed.reserve(items.count, valueBytes: items.reduce(0) { $0 + ByteArena.storedSize($1.value) })
             for alias in items { upsertListed(alias) }  // a repeated id: the last one wins
             listToken = newToken
         case .delta(let upserts, let removed, let newToken):

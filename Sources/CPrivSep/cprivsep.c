@@ -487,6 +487,7 @@ long cps_syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 }
 
 int cps_malloc_trim(void) { return malloc_trim(0); }
+int cps_malloc_mmap_threshold(int bytes) { return mallopt(M_MMAP_THRESHOLD, bytes); }
 
 // --- memory -------------------------------------------------------------------------------------
 

@@ -3,11 +3,11 @@ import DNSCodec
 
 /// Every user's alias view in one table keyed by name, so a query costs one hash lookup whoever asks.
 ///
-/// Sized for 10 users x 100,000 aliases (issue 8): about 60-70 bytes per (name, user) instead of one
+/// Sized for 10 users x 100,000 aliases (issue 8): about 60 bytes per (name, user) instead of one
 /// heap object per name, per owner and per alias text.
-/// - Names: one byte arena of lowercased uncompressed wire names, each preceded by its length byte;
-///   an entry is (arena offset, first owner). Freed names leave garbage that is compacted when it
-///   outgrows the live names.
+/// - Names: lowercased uncompressed wire names in a `WireNameArena` (which stores a name's zone once
+///   for all the names in it); an entry is (name reference, first owner). Freed names leave garbage that
+///   is compacted when it outgrows the live names.
 /// - Lookup: an open-addressing (linear probing) table of entry indices + 1 (0 = empty), at most half
 ///   full. Lookups hash the query's name buffer without allocating (`DNSWire.caseInsensitiveHash`) and
 ///   compare bytes in the arena; removal shifts the cluster back (no tombstones).
@@ -20,8 +20,8 @@ import DNSCodec
 /// names kept across a replacement stay where they are.
 struct AliasIndex {
     private struct Entry {
-        /// Offset of the length byte in `arena`; `UInt32.max` = a free entry.
-        var nameOffset: UInt32
+        /// The `WireNameArena` reference; `UInt32.max` = a free entry.
+        var name: UInt32
         /// Owner index + 1; 0 = no owner (only transiently, during `setView`).
         var firstOwner: UInt32
     }
@@ -39,8 +39,7 @@ struct AliasIndex {
     private static let hasV4: UInt32 = 1 << 31
     private static let freeEntry = UInt32.max
 
-    private var arena: [UInt8] = []
-    private var garbage = 0
+    private var names = WireNameArena()
     private var entries: [Entry] = []
     private var freeEntries: [UInt32] = []
     private var owners: [Owner] = []
@@ -74,19 +73,13 @@ struct AliasIndex {
         guard !table.isEmpty else { return nil }
         let mask = table.count - 1
         var slot = hash & mask
-        return arena.withUnsafeBufferPointer { arena in
-            while true {
-                let reference = table[slot]
-                if reference == 0 { return nil }
-                let offset = Int(entries[Int(reference - 1)].nameOffset)
-                let length = Int(arena[offset])
-                if length == name.count,
-                    DNSWire.caseInsensitiveEqual(name.storage, arena.baseAddress! + offset + 1, count: length)
-                {
-                    return Int32(reference - 1)
-                }
-                slot = (slot + 1) & mask
+        while true {
+            let reference = table[slot]
+            if reference == 0 { return nil }
+            if names.equals(entries[Int(reference - 1)].name, name.storage, count: name.count) {
+                return Int32(reference - 1)
             }
+            slot = (slot + 1) & mask
         }
     }
 
@@ -149,6 +142,7 @@ struct AliasIndex {
         var kept: [Int] = []
         kept.reserveCapacity(newEntries.count)
         var hasher = Hasher()
+        var storedBytes = 0
         for (position, entry) in newEntries.enumerated() {
             let start = scratch.count
             if !Self.appendPlainWire(entry.name, to: &scratch) {
@@ -163,6 +157,9 @@ struct AliasIndex {
             }
             if position == 0 { scratch.reserveCapacity((scratch.count - start) * newEntries.count * 9 / 8) }
             scratch.withUnsafeBytes { hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: $0[start...])) }
+            storedBytes += scratch.withUnsafeBufferPointer {
+                WireNameArena.storedSize(UnsafeBufferPointer(rebasing: $0[(start + 1)...]))
+            }
             hasher.combine(entry.ipv4?.value)
             hasher.combine(entry.ipv6?.high)
             hasher.combine(entry.ipv6?.low)
@@ -178,19 +175,19 @@ struct AliasIndex {
         for index in oldIndices { removeOwner(uid: uid, from: index) }
         var indices: [UInt32] = []
         if !kept.isEmpty {
-            reserve(names: kept.count, bytes: scratch.count, owners: kept.count)
+            reserve(names: kept.count, bytes: storedBytes, owners: kept.count)
             indices.reserveCapacity(kept.count)
             var offset = 0
             for position in kept {
                 let length = Int(scratch[offset])
-                let index = scratch.withUnsafeBufferPointer {
-                    findOrInsert(UnsafeBufferPointer(rebasing: $0[(offset + 1)..<(offset + 1 + length)]))
-                }
+                let wire = (offset + 1)..<(offset + 1 + length)
+                let index = scratch.withUnsafeBufferPointer { findOrInsert(UnsafeBufferPointer(rebasing: $0[wire])) }
                 offset += 1 + length
                 let entry = newEntries[position]
                 if spelled[index] == nil, entries[Int(index)].firstOwner == 0 {
-                    // A new name, or one whose owners all left: this spelling is the reported one.
-                    if !Self.isPlainSpelling(entry.name, of: nameBytes(Int32(index))) { spelled[index] = entry.name }
+                    // A new name, or one whose owners all left: this spelling is the reported one. (The stored
+                    // name is this wire name, which the scratch holds whole.)
+                    if !Self.isPlainSpelling(entry.name, of: scratch[wire]) { spelled[index] = entry.name }
                 }
                 if let existing = owner(of: Int32(index), uid: uid) {
                     owners[existing] = makeOwner(uid: uid, entry, next: owners[existing].next)
@@ -214,8 +211,7 @@ struct AliasIndex {
     // MARK: internals
 
     private func nameBytes(_ index: Int32) -> ArraySlice<UInt8> {
-        let offset = Int(entries[Int(index)].nameOffset)
-        return arena[(offset + 1)..<(offset + 1 + Int(arena[offset]))]
+        names.wire(entries[Int(index)].name)[...]
     }
 
     /// Presentation text without the trailing dot (what the broker sends).
@@ -297,10 +293,7 @@ struct AliasIndex {
     }
 
     private func hash(ofEntry index: UInt32) -> Int {
-        let offset = Int(entries[Int(index)].nameOffset)
-        return arena.withUnsafeBufferPointer { arena in
-            DNSWire.caseInsensitiveHash(arena.baseAddress! + offset + 1, count: Int(arena[offset]))
-        }
+        names.hash(entries[Int(index)].name)
     }
 
     /// Grows each store once for a batch, with a little headroom rather than Array's doubling.
@@ -309,7 +302,7 @@ struct AliasIndex {
             let needed = array.count + extra
             if array.capacity < needed { array.reserveCapacity(needed + needed / 8) }
         }
-        grow(&arena, bytes)
+        self.names.reserve(bytes)
         grow(&entries, max(0, names - freeEntries.count))
         grow(&owners, max(0, count - freeOwners.count))
         var size = max(table.count, 64)
@@ -320,7 +313,7 @@ struct AliasIndex {
     private mutating func rehash(size: Int) {
         var newTable = [UInt32](repeating: 0, count: size)
         let mask = size - 1
-        for (index, entry) in entries.enumerated() where entry.nameOffset != Self.freeEntry {
+        for (index, entry) in entries.enumerated() where entry.name != Self.freeEntry {
             var slot = hash(ofEntry: UInt32(index)) & mask
             while newTable[slot] != 0 { slot = (slot + 1) & mask }
             newTable[slot] = UInt32(index + 1)
@@ -336,17 +329,12 @@ struct AliasIndex {
         while true {
             let reference = table[slot]
             if reference == 0 { break }
-            let offset = Int(entries[Int(reference - 1)].nameOffset)
-            let same = arena.withUnsafeBufferPointer { arena in
-                Int(arena[offset]) == wire.count
-                    && memcmpEqual(arena.baseAddress! + offset + 1, wire.baseAddress!, wire.count)
+            if names.equals(entries[Int(reference - 1)].name, wire.baseAddress!, count: wire.count) {
+                return reference - 1
             }
-            if same { return reference - 1 }
             slot = (slot + 1) & mask
         }
-        let entry = Entry(nameOffset: UInt32(arena.count), firstOwner: 0)
-        arena.append(UInt8(wire.count))
-        arena.append(contentsOf: wire)
+        let entry = Entry(name: names.append(wire), firstOwner: 0)
         let index: UInt32
         if let free = freeEntries.popLast() {
             index = free
@@ -379,9 +367,8 @@ struct AliasIndex {
                 hole = probe
             }
         }
-        let offset = Int(entries[Int(index)].nameOffset)
-        garbage += 1 + Int(arena[offset])
-        entries[Int(index)] = Entry(nameOffset: Self.freeEntry, firstOwner: 0)
+        names.free(entries[Int(index)].name)
+        entries[Int(index)] = Entry(name: Self.freeEntry, firstOwner: 0)
         freeEntries.append(index)
         nameCount -= 1
         spelled.removeValue(forKey: index)
@@ -460,17 +447,14 @@ struct AliasIndex {
     /// Rewrites the arena without freed names when they take more room than the live ones, and shrinks the
     /// table when it is mostly empty.
     private mutating func compactIfWasteful() {
-        if garbage > 4096, garbage * 2 > arena.count {
-            var fresh: [UInt8] = []
-            fresh.reserveCapacity(arena.count - garbage)
-            for index in entries.indices where entries[index].nameOffset != Self.freeEntry {
-                let offset = Int(entries[index].nameOffset)
-                let length = Int(arena[offset])
-                entries[index].nameOffset = UInt32(fresh.count)
-                fresh.append(contentsOf: arena[offset..<(offset + 1 + length)])
+        if names.isWasteful {
+            // A fresh arena also drops the suffixes no live name uses.
+            var fresh = WireNameArena()
+            fresh.reserve(names.bytes.count - names.garbage)
+            for index in entries.indices where entries[index].name != Self.freeEntry {
+                entries[index].name = names.withWire(entries[index].name) { fresh.append($0) }
             }
-            arena = fresh
-            garbage = 0
+            names = fresh
         }
         if table.count > 64, nameCount > 0, nameCount * 8 < table.count {
             var size = 64
@@ -480,19 +464,12 @@ struct AliasIndex {
         if nameCount == 0 {
             entries = []
             freeEntries = []
-            arena = []
+            names = WireNameArena()
             table = []
-            garbage = 0
         }
         if ownerCount == 0 {
             owners = []
             freeOwners = []
         }
     }
-}
-
-/// Byte equality of two buffers (both lowercased already).
-private func memcmpEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: Int) -> Bool {
-    for index in 0..<count where a[index] != b[index] { return false }
-    return true
 }

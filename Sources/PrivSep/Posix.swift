@@ -28,6 +28,21 @@ public enum Posix {
         _ = cps_malloc_trim()
     }
 
+    /// Blocks of at least this size get a mapping of their own (`mapLargeBlocksSeparately`).
+    public static let separateMappingThreshold = 256 * 1024
+
+    /// Gives every block of `separateMappingThreshold` bytes or more its own mapping (glibc's
+    /// `M_MMAP_THRESHOLD`), so it goes back to the kernel the moment it is freed. By default glibc raises
+    /// that threshold to 32 MiB once a big block is freed, and then the alias tables of 10 users x
+    /// 100,000 aliases, regrown batch by batch among the listings' temporary pages, sat in the heap
+    /// arenas, where `malloc_trim` could not give back the pieces in between: the broker held ~20 MB,
+    /// the DNS worker ~4 MB more than it used (issue 8, the scale benchmark).
+    /// False when glibc refused (the workers then only keep more memory than they use).
+    @discardableResult
+    public static func mapLargeBlocksSeparately() -> Bool {
+        cps_malloc_mmap_threshold(Int32(separateMappingThreshold)) == 1
+    }
+
     /// close(2). EINTR is not retried: on Linux the fd is gone either way.
     public static func close(_ fd: Int32) throws {
         if Glibc.close(fd) == -1 && Glibc.errno != EINTR {

@@ -200,6 +200,36 @@ final class AddressAllocatorTests: XCTestCase {
                 .count, 1)
     }
 
+    /// A /48 leaves 80 host bits: records keep the offset's bits above 64 apart (`Record.v6High`), and every
+    /// address comes back whole, both ways, before and after records are freed and reused.
+    func testWideV6PrefixKeepsWholeAddresses() throws {
+        let base48 = IPText.parseV6("fd5b:c1a6:e7a0::")!
+        var a = AddressAllocator(
+            v4Base: base4, v4PrefixLength: 16, v6Base: base48, v6PrefixLength: 48, quarantine: .zero)
+        let names = (0..<500).map { "w\($0).wide.example" }
+        _ = a.allocate(names, at: t0)
+        var highBitsSeen = false
+        for name in names {
+            let addresses = try XCTUnwrap(a.addresses(of: name))
+            XCTAssertEqual(addresses.v6 >> 80, base48 >> 80, "inside the /48")
+            if (addresses.v6 >> 64) & 0xFFFF != 0 { highBitsSeen = true }
+            XCTAssertEqual(a.alias(atV6: addresses.v6), name)
+            XCTAssertEqual(a.alias(atV4: addresses.v4), name)
+        }
+        XCTAssertTrue(highBitsSeen, "some offsets use bits 64...79")
+        let pinned = try XCTUnwrap(a.addresses(of: "w7.wide.example"))
+        for name in names.prefix(250) { a.release(name, at: t0) }
+        _ = a.allocate((0..<250).map { "v\($0).wide.example" }, at: t0)
+        for name in names.dropFirst(250) + (0..<250).map({ "v\($0).wide.example" }) {
+            let addresses = try XCTUnwrap(a.addresses(of: name))
+            XCTAssertEqual(a.alias(atV6: addresses.v6), name)
+        }
+        XCTAssertNil(a.addresses(of: "w7.wide.example"))
+        XCTAssertEqual(
+            try a.allocate(["w7.wide.example"], at: t0)["w7.wide.example"]?.get(), pinned,
+            "a free home slot gives the same address again")
+    }
+
     func testPrefixBaseIsMasked() {
         let a = AddressAllocator(
             v4Base: IPText.parseV4("100.64.7.9")!, v4PrefixLength: 10, v6Base: base6 | 5, v6PrefixLength: 64)

@@ -56,4 +56,54 @@ final class ListedAliasStoreTests: XCTestCase {
         for id in model.keys { store.remove(id: id) }
         XCTAssertTrue(store.isEmpty)
     }
+
+    func testCompactAliasIDs() {
+        func encode(_ text: String) -> UInt64? {
+            var text = text
+            return text.withUTF8 { CompactAliasID.encode($0) }
+        }
+        for id in ["alt_0000000000", "alt_zzzzzzzzzz", "alt_1234567890", "alt_AbCdEfGhIj", "alt_9Zz0aA1bB2"] {
+            let number = encode(id)
+            XCTAssertNotNil(number, id)
+            XCTAssertLessThan(number ?? .max, CompactAliasID.limit)
+            XCTAssertEqual(number.map(CompactAliasID.decode), id)
+        }
+        XCTAssertEqual(encode("alt_0000000000"), 0)
+        XCTAssertEqual(encode("alt_0000000010"), 62)
+        XCTAssertEqual(encode("alt_zzzzzzzzzz"), CompactAliasID.limit - 1)
+        XCTAssertNotEqual(encode("alt_000000000a"), encode("alt_000000000A"), "case matters")
+        for other in [
+            "alt_123456789", "alt_12345678901", "alx_1234567890", "alt_12345-7890", "alt_12345 7890", "", "alt_",
+        ] {
+            XCTAssertNil(encode(other), other)
+        }
+    }
+
+    /// Numbered ids and ids of other forms side by side, with churn that compacts the arena: lookups by id
+    /// agree with a dictionary, and the ids come back as they were sent.
+    func testNumberedAndTextIDsAgreeWithADictionary() {
+        var store = ListedAliasStore()
+        var model: [String: ListedAlias] = [:]
+        var generator = SystemRandomNumberGenerator()
+        func id(_ n: Int) -> String {
+            if n % 2 == 0 { return "alt_\(n)" }  // not the usual form: kept as text
+            let digits = String(n * 7919, radix: 36)
+            return "alt_" + String(repeating: "0", count: 10 - digits.count) + digits
+        }
+        for step in 0..<30_000 {
+            let key = id(Int.random(in: 0..<4000, using: &generator))
+            if Int.random(in: 0..<3, using: &generator) == 0 {
+                XCTAssertEqual(store.remove(id: key), model.removeValue(forKey: key)?.value)
+            } else {
+                let alias = ListedAlias(id: key, value: "n\(step % 2500).zone.corp")
+                XCTAssertEqual(store.upsert(alias), model.updateValue(alias, forKey: key)?.value)
+            }
+        }
+        XCTAssertEqual(store.count, model.count)
+        for (key, alias) in model { XCTAssertEqual(store.alias(id: key), alias) }
+        for n in 0..<4000 where model[id(n)] == nil { XCTAssertNil(store.alias(id: id(n))) }
+        XCTAssertEqual(Set(store.aliases.map(\.id)), Set(model.keys))
+        for key in model.keys { store.remove(id: key) }
+        XCTAssertTrue(store.isEmpty)
+    }
 }

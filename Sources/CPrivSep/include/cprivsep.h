@@ -138,4 +138,8 @@ long cps_syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 /// sandboxes allow). Returns 1 when memory was released, 0 otherwise.
 int cps_malloc_trim(void);
 
+/// mallopt(M_MMAP_THRESHOLD, bytes): blocks of at least `bytes` get their own mapping (mmap/munmap, which
+/// the worker sandboxes allow). Returns 1 on success.
+int cps_malloc_mmap_threshold(int bytes);
+
 #endif
