@@ -1,26 +1,30 @@
 # The benchmark's world (sourced by bench/run.sh): one network namespace holding every contender.
 #
-#   127.0.0.11:53   unbound, 1 thread, the 1,000 alias names as local-data
-#   127.0.0.12:53   dnsmasq, the same names as address=
-#   127.0.0.13:53   dns-test-server: our DNSServer unsandboxed (the same names as one user's view),
-#                   forwarding to 127.0.0.31
-#   127.0.0.31:53   unbound, the upstream: *.fwd.test answered by a redirect local-zone (TTL 300)
-#   127.0.0.32:53   dnsmasq cache-size=0 forwarding to 127.0.0.31
-#   100.64.0.1:53   the agent (helper + sandboxed dns and proxy workers), upstream 127.0.0.31
+#   198.18.0.11:53  unbound, 1 thread, the 1,000 alias names as local-data
+#   198.18.0.12:53  dnsmasq, the same names as address=
+#   198.18.0.13:53  dns-test-server: our DNSServer unsandboxed (the same names as one user's view),
+#                   forwarding to 198.18.0.31
+#   198.18.0.31:53  unbound, the upstream: *.fwd.test answered by a redirect local-zone (TTL 300)
+#   198.18.0.32:53  dnsmasq cache-size=0 forwarding to 198.18.0.31
+#   100.64.0.1:53   the agent (helper + sandboxed dns and proxy workers), upstream 198.18.0.31
 #   127.0.0.1:5201  iperf3 -s; 127.0.0.1:8080 nginx (the targets)
 #   127.0.0.1:9200/9202  the dev controller and its worker (TLS + WebSocket data plane)
 #   127.0.0.1:7001, 7002  haproxy A (mode tcp, ssl to B); 127.0.0.1:7443, 7444 haproxy B (TLS
 #                   terminated, forwards to iperf3 / nginx)
+# The DNS servers listen in 198.18.0.0/15 (RFC 2544's benchmarking range, on lo), not 127.0.0.x: the
+# agent cannot listen in 127/8, and a machine may tax datagrams by address class (the VM these were
+# first run on traces UDP sent between non-loopback addresses with a BPF program, ~0.15 us a
+# datagram), so every DNS contender gets the same kind of address as the agent.
 # The bench user bca-bench signs in to the dev controller through the agent; every client
 # (dnsperf, iperf3, wrk, the first-connection probe) runs as bca-bench, for every contender.
 
 NS=${BENCH_NS:-bca-bench}
 BENCH_USER=bca-bench
-UNBOUND_ALIAS=127.0.0.11
-DNSMASQ_ALIAS=127.0.0.12
-OURS_TEST=127.0.0.13
-UPSTREAM=127.0.0.31
-DNSMASQ_FWD=127.0.0.32
+UNBOUND_ALIAS=198.18.0.11
+DNSMASQ_ALIAS=198.18.0.12
+OURS_TEST=198.18.0.13
+UPSTREAM=198.18.0.31
+DNSMASQ_FWD=198.18.0.32
 AGENT_DNS=100.64.0.1
 IPERF_PORT=5201
 WEB_PORT=8080
@@ -137,6 +141,8 @@ server:
     verbosity: 0
     do-ip6: no
     access-control: 127.0.0.0/8 allow
+    access-control: 198.18.0.0/15 allow
+    access-control: 100.64.0.0/10 allow
     module-config: "iterator"
 EOF
 }
