@@ -120,7 +120,7 @@ final class ActivationHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func fire(context: ChannelHandlerContext) {
         guard let body else { return }
         self.body = nil
-        context.pipeline.removeHandler(context: context, promise: nil)
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
         body()
     }
 }

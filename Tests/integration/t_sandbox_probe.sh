@@ -46,5 +46,9 @@ done
 for profile in dns-worker proxy-worker; do
     assert_contains "$profile: a UDP socket is allowed" "socket-udp returned 1" \
         "$("$probe" $profile socket-udp -user boundary-agent 2>&1 | sed 's/returned [0-9][0-9]*/returned 1/')"
+    # Posix.mapLargeBlocksSeparately under the filter, in a fresh process: both big blocks are mappings
+    # of their own (so freed alias tables go back to the kernel), a small one is not.
+    assert_contains "$profile: blocks of 256 KiB and more get their own mapping" "large-blocks returned 2 " \
+        "$("$probe" $profile large-blocks -user boundary-agent 2>&1)"
 done
 finish

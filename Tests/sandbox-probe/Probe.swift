@@ -1,6 +1,7 @@
 import CPrivSep
 import CSeccomp
 import Glibc
+import PrivSep
 
 /// The probe's calls, outside main.swift so they are not main-actor isolated (they run on an event
 /// loop thread).
@@ -50,8 +51,34 @@ enum Probe {
             result = Int(mprotect(page, 4096, PROT_READ | PROT_EXEC))
         case "kill-other": result = Int(kill(1, 0))
         case "getppid": result = Int(getppid())  // not on the list: the EPERM default
+        case "large-blocks": result = largeBlocksMapped()
         default: fail("unknown action \(action)")
         }
         return (result, errno)
+    }
+
+    /// `Posix.mapLargeBlocksSeparately` as a worker uses it, in a fresh process under the worker's
+    /// filter: after a freed big block has raised glibc's dynamic threshold, how many of two blocks at
+    /// and over `separateMappingThreshold` are mappings of their own (2 expected), or -1 when a small
+    /// block is one too or glibc refused the setting. (glibc marks a mapped chunk with IS_MMAPPED, bit 1
+    /// of the size word just before the block. In a long-lived process such as the unit tests a big
+    /// free chunk may already sit in the heap and serve the request, so this is checked here.)
+    static func largeBlocksMapped() -> Int {
+        func isMapped(_ block: UnsafeMutableRawPointer) -> Bool {
+            (block - MemoryLayout<UInt>.size).load(as: UInt.self) & 2 != 0
+        }
+        let raise = UnsafeMutableRawPointer.allocate(byteCount: 4 << 20, alignment: 16)
+        raise.deallocate()
+        guard Posix.mapLargeBlocksSeparately() else { return -1 }
+        let small = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 16)
+        defer { small.deallocate() }
+        guard !isMapped(small) else { return -1 }
+        var mapped = 0
+        for size in [Posix.separateMappingThreshold, Posix.separateMappingThreshold * 3] {
+            let block = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+            if isMapped(block) { mapped += 1 }
+            block.deallocate()
+        }
+        return mapped
     }
 }
