@@ -372,7 +372,7 @@ struct AliasIndex {
         freeEntries.append(index)
         nameCount -= 1
         spelled.removeValue(forKey: index)
-        if reported.count > 0 { reported.remove(Self.unionKey(Int32(index))) }
+        reported.remove(Self.unionKey(Int32(index)))
     }
 
     private mutating func makeOwner(uid: UInt32, _ entry: AliasEntry, next: UInt32) -> Owner {
@@ -436,7 +436,7 @@ struct AliasIndex {
                 // Free freed owners' free-list slots hold no addresses: flags 0, uid 0, next 0.
                 owners[Int(reference - 1)] = Owner(v6Low: 0, uid: 0, v4: 0, flags: 0, next: 0)
                 freeOwners.append(reference - 1)
-                if reported.count > 0 { reported.remove(Self.ownerKey(Int(reference - 1))) }
+                reported.remove(Self.ownerKey(Int(reference - 1)))
                 return
             }
             previous = reference

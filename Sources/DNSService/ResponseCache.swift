@@ -62,9 +62,8 @@ struct ResponseCache {
         hand = 0
     }
 
-    /// `UInt64Table` cannot hold `UInt64.max`; that hash shares a slot key with its neighbour (the stored key
-    /// is compared in full anyway).
-    private static func slotKey(_ hash: Int) -> UInt64 { min(UInt64(bitPattern: Int64(hash)), UInt64.max - 1) }
+    /// A key hash as the slot table's key (the same bits).
+    private static func slotKey(_ hash: Int) -> UInt64 { UInt64(bitPattern: Int64(hash)) }
 
     static func keyFlags(dnssecOK: Bool, checkingDisabled: Bool) -> UInt8 {
         (dnssecOK ? dnssecOKKeyBit : 0) | (checkingDisabled ? checkingDisabledKeyBit : 0)

@@ -59,6 +59,10 @@ final class UInt64TableTests: XCTestCase {
         XCTAssertTrue(table[1 << 16 | 7] === replacement)
         XCTAssertTrue(table.remove(0) === zero)
         XCTAssertNil(table[0])
+        let top = Box(UInt64.max)
+        table.insert(top, for: UInt64.max)
+        XCTAssertTrue(table[UInt64.max] === top, "every key can be stored")
+        XCTAssertTrue(table.remove(UInt64.max) === top)
     }
 
     /// The alias-report pruning: drop the stale entries, keep the rest findable, shrink to fit.
