@@ -17,8 +17,11 @@ public struct AliasAddresses: Hashable, Sendable, CustomStringConvertible {
 
 /// Hands every alias one IPv4 and one IPv6 address, the same for every user.
 ///
-/// An alias's home slot in each pool is a SipHash-2-4 (fixed key, `StableHash`) of its normalized
-/// value; a taken slot is resolved by linear probing. Guarantees:
+/// An alias's home slot is a SipHash-2-4 (fixed key, `StableHash`) of its normalized value; a taken slot
+/// is resolved by linear probing. The slot is the alias's offset in both prefixes: its IPv6 address is
+/// `v6_prefix` + the offset of its IPv4 address in `v4_prefix` (`100.95.171.199` in `100.64.0.0/10` is
+/// `fd5b:c1a6:e7a0::1f:abc7` in `fd5b:c1a6:e7a0::/64`), so a record stores one address, and one index
+/// finds an alias by either (issue 8: 18 bytes an alias at a million). Guarantees:
 /// - an alias whose home slot is free gets exactly that address, whatever else is allocated and in
 ///   whatever order aliases arrived: so, without collisions, an alias has the same address after a
 ///   restart, on every host with the same prefixes, and for every user;
@@ -62,20 +65,16 @@ public struct AddressAllocator: Sendable {
     /// Offsets 2 ..< v4Size - 1 are usable: 0 is the base, 1 the DNS address, the last one the
     /// broadcast address.
     private let v4Size: UInt64
-    private let v6HostBits: Int
+    /// The usable slots, offsets 2 ..< slots + 2 in both prefixes (the smaller pool bounds both).
+    private let slots: UInt64
 
     /// How long a released alias keeps its addresses.
     public var quarantine: TimeAmount
 
-    /// One alias with addresses, allocated or quarantined. 24 bytes, plus its name in `names` and a slot in
-    /// each index: the allocator holds 10 x 100,000 aliases in ~70 bytes each (issue 8). The IPv6 address is
-    /// kept as its offset in `v6_prefix` (at most 96 bits: the prefix is /32 or longer), so no 16-byte field
-    /// pads the record to 32.
+    /// One alias with addresses, allocated or quarantined. 12 bytes (the IPv6 address follows from the
+    /// IPv4 one), plus its name in `names` and a slot in each of two indexes: the allocator holds 10 x
+    /// 100,000 aliases in ~33 bytes each (issue 8).
     private struct Record: Sendable {
-        /// Bits 0...63 of the IPv6 address's offset in the prefix.
-        var v6Low: UInt64
-        /// Bits 64...95 of that offset.
-        var v6High: UInt32
         var v4: UInt32
         /// `names` offset, with `quarantinedFlag`; `UInt32.max` = a free record.
         var name: UInt32
@@ -91,7 +90,6 @@ public struct AddressAllocator: Sendable {
     private var freeRecords: [UInt32] = []
     private var byName = SlotTable()
     private var byV4 = SlotTable()
-    private var byV6 = SlotTable()
     private var allocatedCount = 0
     /// The quarantined aliases' records, with the uptime nanoseconds each is kept until.
     private var quarantinedRecords: [UInt32: Int64] = [:]
@@ -111,18 +109,16 @@ public struct AddressAllocator: Sendable {
         v4Pool = Pool(base: v4Base & v4Mask, prefixLength: v4PrefixLength)
         v6Pool = Pool6(base: v6Base & v6Mask, prefixLength: v6PrefixLength)
         v4Size = UInt64(1) << UInt64(32 - v4PrefixLength)
-        v6HostBits = 128 - v6PrefixLength
+        let v6HostBits = 128 - v6PrefixLength
+        let v6Usable: UInt64 = v6HostBits >= 62 ? UInt64.max : (UInt64(1) << UInt64(v6HostBits)) - 2
+        slots = min(v4Size - 3, v6Usable)
     }
 
     /// Far longer than the TTL of our DNS answers and than most client-side caches.
     public static let defaultQuarantine: TimeAmount = .minutes(15)
 
     /// How many aliases fit (the smaller of the two pools).
-    public var capacity: Int {
-        let v4 = Int(v4Size) - 3
-        let v6 = v6HostBits >= 62 ? Int.max : (1 << v6HostBits) - 2
-        return min(v4, v6)
-    }
+    public var capacity: Int { Int(slots) }
 
     public var count: Int { allocatedCount }
 
@@ -265,16 +261,15 @@ public struct AddressAllocator: Sendable {
         byV4.find(hash: Self.hash(address)) { records[Int($0)].v4 == address }
     }
 
+    /// The record whose IPv4 address has this address's offset (only offsets of usable slots can match).
     private func findV6(_ address: UInt128) -> UInt32? {
-        byV6.find(hash: Self.hash(address)) { v6(ofRecord: $0) == address }
+        let offset = address &- v6Pool.base
+        guard offset >= 2, offset < UInt128(slots) + 2 else { return nil }
+        return findV4(v4Pool.base + UInt32(offset))
     }
 
     private func v6(ofRecord index: UInt32) -> UInt128 {
-        Self.v6(of: records[Int(index)], in: v6Pool.base)
-    }
-
-    private static func v6(of record: Record, in base: UInt128) -> UInt128 {
-        base | UInt128(record.v6High) << 64 | UInt128(record.v6Low)
+        v6Pool.base | UInt128(records[Int(index)].v4 - v4Pool.base)
     }
 
     private static func hash(_ value: some Hashable) -> Int {
@@ -304,17 +299,14 @@ public struct AddressAllocator: Sendable {
             allocatedCount -= 1
         }
         do {
-            let (names, records, base6) = (self.names, self.records, v6Pool.base)
+            let (names, records) = (self.names, self.records)
             byName.remove(index, hash: names.hash(at: nameOffset)) {
                 names.hash(at: records[Int($0)].name & ~Self.quarantinedFlag)
             }
             byV4.remove(index, hash: Self.hash(record.v4)) { Self.hash(records[Int($0)].v4) }
-            byV6.remove(index, hash: Self.hash(v6(ofRecord: index))) {
-                Self.hash(Self.v6(of: records[Int($0)], in: base6))
-            }
         }
         names.free(at: nameOffset)
-        records[Int(index)] = Record(v6Low: 0, v6High: 0, v4: 0, name: Self.freeRecord, holds: 0)
+        records[Int(index)] = Record(v4: 0, name: Self.freeRecord, holds: 0)
         freeRecords.append(index)
         if byName.count == 0 {
             names.removeAll()
@@ -347,31 +339,26 @@ public struct AddressAllocator: Sendable {
         let needed = records.count + max(0, extra - freeRecords.count)
         if records.capacity < needed { records.reserveCapacity(needed + needed / 8) }
         do {
-            let (names, records, base6) = (self.names, self.records, v6Pool.base)
+            let (names, records) = (self.names, self.records)
             byName.reserve(extra) { names.hash(at: records[Int($0)].name & ~Self.quarantinedFlag) }
             byV4.reserve(extra) { Self.hash(records[Int($0)].v4) }
-            byV6.reserve(extra) { Self.hash(Self.v6(of: records[Int($0)], in: base6)) }
         }
     }
 
-    private mutating func add(_ alias: String, _ addresses: AliasAddresses) -> UInt32 {
+    private mutating func add(_ alias: String, v4: UInt32) -> UInt32 {
         // Offsets must stay below the quarantine flag: 2 GiB of alias names is far beyond any pool.
         precondition(names.bytes.count < Int(Self.quarantinedFlag) - 1024)
-        let offset6 = addresses.v6 & ~v6Pool.base
-        let record = Record(
-            v6Low: UInt64(truncatingIfNeeded: offset6), v6High: UInt32(truncatingIfNeeded: offset6 >> 64),
-            v4: addresses.v4, name: names.append(alias), holds: 0)
+        let record = Record(v4: v4, name: names.append(alias), holds: 0)
         if freeRecords.isEmpty && records.capacity == records.count {
             records.reserveCapacity(records.count + records.count / 8 + 16)
         }
         let index = records.place(record, reusing: &freeRecords)
         do {
-            let (names, records, base6) = (self.names, self.records, v6Pool.base)
+            let (names, records) = (self.names, self.records)
             byName.insert(index, hash: names.hash(at: record.name)) {
                 names.hash(at: records[Int($0)].name & ~Self.quarantinedFlag)
             }
             byV4.insert(index, hash: Self.hash(record.v4)) { Self.hash(records[Int($0)].v4) }
-            byV6.insert(index, hash: Self.hash(addresses.v6)) { Self.hash(Self.v6(of: records[Int($0)], in: base6)) }
         }
         allocatedCount += 1
         return index
@@ -380,8 +367,7 @@ public struct AddressAllocator: Sendable {
     private mutating func place(_ alias: String, home: UInt64) -> Result<UInt32, AllocationFailure> {
         guard allocatedCount < capacity else {
             return .failure(
-                Int(v4Size) - 3 <= capacity
-                    ? .v4PoolExhausted(prefix: v4PrefixText) : .v6PoolExhausted(prefix: v6PrefixText))
+                v4Size - 3 <= slots ? .v4PoolExhausted(prefix: v4PrefixText) : .v6PoolExhausted(prefix: v6PrefixText))
         }
         if allocatedCount + quarantinedRecords.count >= capacity,
             let oldest = quarantinedRecords.min(by: { $0.value < $1.value })
@@ -390,20 +376,11 @@ public struct AddressAllocator: Sendable {
         }
         // Linear probing terminates within count + 1 steps: at most `count` slots are taken
         // (allocated or quarantined), and the pool has more usable slots than that (made so above).
-        let usable4 = v4Size - 3
-        var slot4 = home % usable4
-        var v4 = v4Pool.base + 2 + UInt32(slot4)
-        while findV4(v4) != nil {
-            slot4 = (slot4 + 1) % usable4
-            v4 = v4Pool.base + 2 + UInt32(slot4)
+        var slot = home % slots
+        while findV4(v4Pool.base + 2 + UInt32(slot)) != nil {
+            slot = (slot + 1) % slots
         }
-        let v6Hash = UInt128(StableHash.sipHash24(alias.utf8, key: StableHash.secondaryKey)) << 64 | UInt128(home)
-        let v6Mask: UInt128 = ~(~UInt128(0) << UInt128(v6HostBits))
-        var slot6 = v6Hash & v6Mask
-        while slot6 < 2 || findV6(v6Pool.base | slot6) != nil {
-            slot6 = (slot6 &+ 1) & v6Mask
-        }
-        return .success(add(alias, AliasAddresses(v4: v4, v6: v6Pool.base | slot6)))
+        return .success(add(alias, v4: v4Pool.base + 2 + UInt32(slot)))
     }
 }
 

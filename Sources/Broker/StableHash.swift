@@ -5,10 +5,8 @@
 /// The keys are part of the address plan: changing them moves every alias to a new address (and so
 /// breaks every client's DNS cache across an upgrade). Never change them.
 enum StableHash {
-    /// Key for the IPv4 slot and the low half of the IPv6 slot ("boundary-agent-1" as ASCII).
+    /// Key for an alias's slot, its offset in both prefixes ("boundary-agent-1" as ASCII).
     static let primaryKey: (UInt64, UInt64) = (0x626f_756e_6461_7279, 0x2d61_6765_6e74_2d31)
-    /// Key for the high half of the IPv6 slot ("boundary-agent-2").
-    static let secondaryKey: (UInt64, UInt64) = (0x626f_756e_6461_7279, 0x2d61_6765_6e74_2d32)
 
     static func sipHash24(_ bytes: some Collection<UInt8>, key: (UInt64, UInt64)) -> UInt64 {
         var v0: UInt64 = 0x736f_6d65_7073_6575 ^ key.0

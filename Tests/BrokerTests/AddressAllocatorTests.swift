@@ -30,7 +30,7 @@ final class AddressAllocatorTests: XCTestCase {
         XCTAssertEqual(addresses.map { IPText.v6($0.v6) }, Self.pinnedV6)
     }
     static let pinnedV4 = "100.95.171.199"
-    static let pinnedV6 = "fd5b:c1a6:e7a0:0:4a90:ec17:ae64:9e13"
+    static let pinnedV6 = "fd5b:c1a6:e7a0::1f:abc7"
 
     func testSameAddressForEveryOrderAndInstance() {
         let names = (0..<500).map { "host\($0).corp.example" }
@@ -200,23 +200,27 @@ final class AddressAllocatorTests: XCTestCase {
                 .count, 1)
     }
 
-    /// A /48 leaves 80 host bits: records keep the offset's bits above 64 apart (`Record.v6High`), and every
-    /// address comes back whole, both ways, before and after records are freed and reused.
-    func testWideV6PrefixKeepsWholeAddresses() throws {
+    /// An alias's IPv6 address is `v6_prefix` + its IPv4 address's offset in `v4_prefix`, both ways, before
+    /// and after records are freed and reused; only offsets of usable slots find an alias.
+    func testIPv6AddressIsTheIPv4OffsetInV6Prefix() throws {
         let base48 = IPText.parseV6("fd5b:c1a6:e7a0::")!
         var a = AddressAllocator(
             v4Base: base4, v4PrefixLength: 16, v6Base: base48, v6PrefixLength: 48, quarantine: .zero)
         let names = (0..<500).map { "w\($0).wide.example" }
         _ = a.allocate(names, at: t0)
-        var highBitsSeen = false
         for name in names {
             let addresses = try XCTUnwrap(a.addresses(of: name))
-            XCTAssertEqual(addresses.v6 >> 80, base48 >> 80, "inside the /48")
-            if (addresses.v6 >> 64) & 0xFFFF != 0 { highBitsSeen = true }
+            XCTAssertEqual(addresses.v6, base48 | UInt128(addresses.v4 - base4), name)
             XCTAssertEqual(a.alias(atV6: addresses.v6), name)
             XCTAssertEqual(a.alias(atV4: addresses.v4), name)
+            // The same offset in another prefix, or with bits above the pool set, is not this alias.
+            XCTAssertNil(a.alias(atV6: addresses.v6 ^ (UInt128(1) << 80)))
+            XCTAssertNil(a.alias(atV6: addresses.v6 | (UInt128(1) << 40)))
         }
-        XCTAssertTrue(highBitsSeen, "some offsets use bits 64...79")
+        XCTAssertNil(a.alias(atV6: base48))
+        XCTAssertNil(a.alias(atV6: base48 + 1))
+        XCTAssertNil(a.alias(atV6: base48 + 0xFFFF), "the IPv4 broadcast offset is never a slot")
+        XCTAssertNil(a.alias(atV6: base48 &- 1), "below the prefix")
         let pinned = try XCTUnwrap(a.addresses(of: "w7.wide.example"))
         for name in names.prefix(250) { a.release(name, at: t0) }
         _ = a.allocate((0..<250).map { "v\($0).wide.example" }, at: t0)
@@ -228,6 +232,22 @@ final class AddressAllocatorTests: XCTestCase {
         XCTAssertEqual(
             try a.allocate(["w7.wide.example"], at: t0)["w7.wide.example"]?.get(), pinned,
             "a free home slot gives the same address again")
+    }
+
+    /// A `v6_prefix` with fewer addresses than `v4_prefix` bounds the slots of both: every IPv4 offset
+    /// has its IPv6 twin inside the smaller prefix.
+    func testSmallerV6PrefixBoundsTheIPv4Slots() throws {
+        let base112 = IPText.parseV6("fd5b:c1a6:e7a0::")!
+        var a = AddressAllocator(v4Base: base4, v4PrefixLength: 10, v6Base: base112, v6PrefixLength: 112)
+        XCTAssertEqual(a.capacity, 65_534)
+        let names = (0..<2000).map { "s\($0).small6.example" }
+        _ = a.allocate(names, at: t0)
+        for name in names {
+            let addresses = try XCTUnwrap(a.addresses(of: name))
+            XCTAssertLessThan(addresses.v4 - base4, 0x1_0000, name)
+            XCTAssertEqual(addresses.v6 >> 16, base112 >> 16, name)
+            XCTAssertEqual(a.alias(atV6: addresses.v6), name)
+        }
     }
 
     func testPrefixBaseIsMasked() {
