@@ -71,24 +71,21 @@ public struct AddressAllocator: Sendable {
     /// How long a released alias keeps its addresses.
     public var quarantine: TimeAmount
 
-    /// One alias with addresses, allocated or quarantined. 12 bytes (the IPv6 address follows from the
-    /// IPv4 one), plus its name in `names` and a slot in each of two indexes: the allocator holds 10 x
-    /// 100,000 aliases in ~33 bytes each (issue 8).
+    /// The addresses of one alias, allocated or quarantined, at the index of its name's number in `names`
+    /// (a record's number is its name's). 8 bytes (the IPv6 address follows from the IPv4 one, the name is
+    /// the broker's `NameTable`'s), plus a slot in the index by IPv4: ~14 bytes an alias (issue 8).
     private struct Record: Sendable {
+        /// 0 = no record (every usable address is above the prefix's base + 1).
         var v4: UInt32
-        /// `names` offset, with `quarantinedFlag`; `UInt32.max` = a free record.
-        var name: UInt32
-        /// How many pushed views hold it (`hold`/`unhold`); 0 while quarantined.
+        /// How many pushed views hold it (`hold`/`unhold`), or `quarantined`.
         var holds: UInt32
     }
 
-    private static let quarantinedFlag: UInt32 = 1 << 31
-    private static let freeRecord = UInt32.max
+    private static let quarantined = UInt32.max
 
-    private var names = ByteArena()
+    /// The broker's names (shared with the users' listings); a table of its own by default (tests).
+    let names: NameTable
     private var records: [Record] = []
-    private var freeRecords: [UInt32] = []
-    private var byName = SlotTable()
     private var byV4 = SlotTable()
     private var allocatedCount = 0
     /// The quarantined aliases' records, with the uptime nanoseconds each is kept until.
@@ -100,6 +97,16 @@ public struct AddressAllocator: Sendable {
         v4Base: UInt32, v4PrefixLength: Int, v6Base: UInt128, v6PrefixLength: Int,
         quarantine: TimeAmount = AddressAllocator.defaultQuarantine
     ) {
+        self.init(
+            v4Base: v4Base, v4PrefixLength: v4PrefixLength, v6Base: v6Base, v6PrefixLength: v6PrefixLength,
+            quarantine: quarantine, names: NameTable())
+    }
+
+    init(
+        v4Base: UInt32, v4PrefixLength: Int, v6Base: UInt128, v6PrefixLength: Int, quarantine: TimeAmount,
+        names: NameTable
+    ) {
+        self.names = names
         self.quarantine = quarantine
         // Config validation bounds these; a wider range would overflow the slot arithmetic.
         // The IPv6 offset fits 96 bits (`Record`).
@@ -142,7 +149,7 @@ public struct AddressAllocator: Sendable {
 
     /// Every allocated alias (O(count); for tests and diagnostics).
     public var allocatedAliases: [String] {
-        records.indices.filter { records[$0].name != Self.freeRecord && !isQuarantined(UInt32($0)) }
+        records.indices.filter { records[$0].v4 != 0 && !isQuarantined(UInt32($0)) }
             .map { name(ofRecord: UInt32($0)) }
     }
 
@@ -156,7 +163,7 @@ public struct AddressAllocator: Sendable {
     }
 
     public func name(ofRecord index: UInt32) -> String {
-        names.string(at: records[Int(index)].name & ~Self.quarantinedFlag)
+        names.string(index)
     }
 
     public func addresses(ofRecord index: UInt32) -> AliasAddresses {
@@ -170,7 +177,7 @@ public struct AddressAllocator: Sendable {
 
     /// One pushed view fewer holds record `index`; the last one releases it (into quarantine).
     public mutating func unhold(_ index: UInt32, at now: NIODeadline) {
-        guard records[Int(index)].name != Self.freeRecord, !isQuarantined(index) else { return }
+        guard records[Int(index)].v4 != 0, !isQuarantined(index) else { return }
         if records[Int(index)].holds > 0 { records[Int(index)].holds -= 1 }
         if records[Int(index)].holds == 0 { release(record: index, at: now) }
     }
@@ -189,7 +196,6 @@ public struct AddressAllocator: Sendable {
             if let index = text.withUTF8({ findName($0) }) {
                 if isQuarantined(index) {
                     quarantinedRecords.removeValue(forKey: index)
-                    records[Int(index)].name &= ~Self.quarantinedFlag
                     records[Int(index)].holds = 0
                     allocatedCount += 1
                 }
@@ -199,7 +205,7 @@ public struct AddressAllocator: Sendable {
             }
         }
         fresh.sort { $0.home != $1.home ? $0.home < $1.home : $0.value < $1.value }
-        reserve(fresh.count, bytes: fresh.reduce(0) { $0 + ByteArena.storedSize($1.value) })
+        reserve(fresh.count)
         var failure: AllocationFailure?
         var previous: String?
         for (home, alias) in fresh where alias != previous {
@@ -248,13 +254,20 @@ public struct AddressAllocator: Sendable {
     // MARK: - Internals
 
     private func isQuarantined(_ index: UInt32) -> Bool {
-        records[Int(index)].name & Self.quarantinedFlag != 0 && records[Int(index)].name != Self.freeRecord
+        records[Int(index)].holds == Self.quarantined
     }
 
+    /// The record of this name, allocated or quarantined.
     private func findName(_ utf8: UnsafeBufferPointer<UInt8>) -> UInt32? {
-        byName.find(hash: ByteArena.hash(utf8)) {
-            names.equals(at: records[Int($0)].name & ~Self.quarantinedFlag, utf8)
+        guard let number = names.find(utf8), Int(number) < records.count, records[Int(number)].v4 != 0 else {
+            return nil
         }
+        return number
+    }
+
+    /// Marks the names of every record, allocated or quarantined (`NameTable.collect`).
+    func markNames(_ marks: inout NameTable.Marks) {
+        for index in records.indices where records[index].v4 != 0 { marks.insert(UInt32(index)) }
     }
 
     private func findV4(_ address: UInt32) -> UInt32? {
@@ -283,8 +296,7 @@ public struct AddressAllocator: Sendable {
             remove(record: index)
             return
         }
-        records[Int(index)].name |= Self.quarantinedFlag
-        records[Int(index)].holds = 0
+        records[Int(index)].holds = Self.quarantined
         quarantinedRecords[index] = (now + quarantine).uptimeNanoseconds.clampedToInt64
         allocatedCount -= 1
     }
@@ -292,35 +304,19 @@ public struct AddressAllocator: Sendable {
     /// Forgets record `index` (allocated or quarantined) entirely.
     private mutating func remove(record index: UInt32) {
         let record = records[Int(index)]
-        let nameOffset = record.name & ~Self.quarantinedFlag
-        if record.name & Self.quarantinedFlag != 0 {
+        if record.holds == Self.quarantined {
             quarantinedRecords.removeValue(forKey: index)
         } else {
             allocatedCount -= 1
         }
         do {
-            let (names, records) = (self.names, self.records)
-            byName.remove(index, hash: names.hash(at: nameOffset)) {
-                names.hash(at: records[Int($0)].name & ~Self.quarantinedFlag)
-            }
+            let records = self.records
             byV4.remove(index, hash: Self.hash(record.v4)) { Self.hash(records[Int($0)].v4) }
         }
-        names.free(at: nameOffset)
-        records[Int(index)] = Record(v4: 0, name: Self.freeRecord, holds: 0)
-        freeRecords.append(index)
-        if byName.count == 0 {
-            names.removeAll()
+        records[Int(index)] = Record(v4: 0, holds: 0)
+        names.noteDropped()
+        if byV4.count == 0 {
             records = []
-            freeRecords = []
-        } else if names.isWasteful {
-            var fresh = ByteArena()
-            fresh.reserve(names.bytes.count - names.garbage)
-            for position in records.indices where records[position].name != Self.freeRecord {
-                let flag = records[position].name & Self.quarantinedFlag
-                let offset = names.withBytes(at: records[position].name & ~Self.quarantinedFlag) { fresh.append($0) }
-                records[position].name = offset | flag
-            }
-            names = fresh
         }
     }
 
@@ -333,35 +329,28 @@ public struct AddressAllocator: Sendable {
     }
 
     /// Grows each store once for a batch of `extra` new aliases, with 1/8 headroom rather than doubling.
-    private mutating func reserve(_ extra: Int, bytes: Int) {
+    private mutating func reserve(_ extra: Int) {
         guard extra > 0 else { return }
-        names.reserve(bytes)
-        let needed = records.count + max(0, extra - freeRecords.count)
+        let needed = max(names.numberLimit, records.count + extra)
         if records.capacity < needed { records.reserveCapacity(needed + needed / 8) }
         do {
-            let (names, records) = (self.names, self.records)
-            byName.reserve(extra) { names.hash(at: records[Int($0)].name & ~Self.quarantinedFlag) }
+            let records = self.records
             byV4.reserve(extra) { Self.hash(records[Int($0)].v4) }
         }
     }
 
-    private mutating func add(_ alias: String, v4: UInt32) -> UInt32 {
-        // Offsets must stay below the quarantine flag: 2 GiB of alias names is far beyond any pool.
-        precondition(names.bytes.count < Int(Self.quarantinedFlag) - 1024)
-        let record = Record(v4: v4, name: names.append(alias), holds: 0)
-        if freeRecords.isEmpty && records.capacity == records.count {
-            records.reserveCapacity(records.count + records.count / 8 + 16)
+    /// Gives name `number` the address `v4`.
+    private mutating func add(_ number: UInt32, v4: UInt32) {
+        if Int(number) >= records.count {
+            if records.capacity <= Int(number) { records.reserveCapacity(Int(number) + Int(number) / 8 + 16) }
+            records.append(contentsOf: repeatElement(Record(v4: 0, holds: 0), count: Int(number) + 1 - records.count))
         }
-        let index = records.place(record, reusing: &freeRecords)
+        records[Int(number)] = Record(v4: v4, holds: 0)
         do {
-            let (names, records) = (self.names, self.records)
-            byName.insert(index, hash: names.hash(at: record.name)) {
-                names.hash(at: records[Int($0)].name & ~Self.quarantinedFlag)
-            }
-            byV4.insert(index, hash: Self.hash(record.v4)) { Self.hash(records[Int($0)].v4) }
+            let records = self.records
+            byV4.insert(number, hash: Self.hash(v4)) { Self.hash(records[Int($0)].v4) }
         }
         allocatedCount += 1
-        return index
     }
 
     private mutating func place(_ alias: String, home: UInt64) -> Result<UInt32, AllocationFailure> {
@@ -380,7 +369,9 @@ public struct AddressAllocator: Sendable {
         while findV4(v4Pool.base + 2 + UInt32(slot)) != nil {
             slot = (slot + 1) % slots
         }
-        return .success(add(alias, v4: v4Pool.base + 2 + UInt32(slot)))
+        let number = names.intern(alias)
+        add(number, v4: v4Pool.base + 2 + UInt32(slot))
+        return .success(number)
     }
 }
 

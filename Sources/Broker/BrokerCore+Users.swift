@@ -107,7 +107,7 @@ extension BrokerCore {
     func withUser<T>(_ uid: UInt32, _ body: (inout UserState) -> T) -> T {
         // Taken out of the table first, so the body mutates the only copy: a 100,000-alias `listed`
         // would otherwise be copied whole on every change.
-        var user = users.removeValue(forKey: uid) ?? UserState(uid: uid)
+        var user = users.removeValue(forKey: uid) ?? UserState(uid: uid, names: names)
         let result = body(&user)
         users[uid] = user
         return result

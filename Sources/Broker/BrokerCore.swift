@@ -50,6 +50,8 @@ where Controller.Grant == DataPlane.Grant {
     var users: [UInt32: UserState] = [:]
     var sessions: [SessionKey: SessionState<Grant>] = [:]
     var allocator: AddressAllocator
+    /// Every alias name the users' listings and the allocator hold, each once (`collectNames`).
+    let names: NameTable
     var statusLog = StatusLog()
     var failures: FailureWindow
     var fallback: FallbackGate
@@ -91,9 +93,11 @@ where Controller.Grant == DataPlane.Grant {
         self.helper = helper
         self.journal = journal
         self.logger = logger
+        let names = NameTable()
+        self.names = names
         self.allocator = AddressAllocator(
             v4Base: settings.v4Base, v4PrefixLength: settings.v4PrefixLength, v6Base: settings.v6Base,
-            v6PrefixLength: settings.v6PrefixLength)
+            v6PrefixLength: settings.v6PrefixLength, quarantine: AddressAllocator.defaultQuarantine, names: names)
         self.failures = FailureWindow(threshold: settings.autoPauseFailures, window: settings.autoPauseWindow)
         self.fallback = FallbackGate(negativeTTL: settings.aliasRefreshInterval)
     }
@@ -147,7 +151,8 @@ where Controller.Grant == DataPlane.Grant {
         {
             allocator = AddressAllocator(
                 v4Base: new.v4Base, v4PrefixLength: new.v4PrefixLength, v6Base: new.v6Base,
-                v6PrefixLength: new.v6PrefixLength)
+                v6PrefixLength: new.v6PrefixLength, quarantine: AddressAllocator.defaultQuarantine, names: names)
+            names.noteDropped(names.count)
             pushedViews.removeAll()
             dns?.flushCache()
             for uid in users.keys { pushView(uid: uid, force: true) }
@@ -201,6 +206,18 @@ where Controller.Grant == DataPlane.Grant {
         for (uid, user) in users where user.isEmpty && pushedViews[uid] == nil {
             users.removeValue(forKey: uid)
         }
+        collectNamesIfDue()
+    }
+
+    /// Frees the names no listing and no allocator record uses any more, once enough were let go. Only
+    /// here, between events: `withUser` takes a user out of `users` while it changes, and a collection then
+    /// would miss that user's names.
+    func collectNamesIfDue() {
+        guard names.collectionDue else { return }
+        var marks = NameTable.Marks(capacity: names.numberLimit)
+        for user in users.values { user.listed.markNames(&marks) }
+        allocator.markNames(&marks)
+        names.collect(keeping: marks)
     }
 
     // MARK: - Status entries and events

@@ -1,13 +1,14 @@
 /// One user's listed aliases (by alias id), compact: ids numbered (`CompactAliasID`; text in a `ByteArena`
-/// only for ids of another form), values in the arena, destinations (a handful of target ids) interned, and
-/// two `SlotTable` indexes, by id and by value. About 55 bytes an alias instead of the ~220 of a
-/// `[String: ListedAlias]` plus a `[String: Int]` of value counts.
+/// only for ids of another form), values as numbers in the broker's `NameTable` (shared with the other users'
+/// stores and the address allocator, so a name is stored once), destinations (a handful of target ids)
+/// interned, and two `SlotTable` indexes, by id and by value. About 27 bytes an alias plus the shared name,
+/// instead of the ~220 of a `[String: ListedAlias]` plus a `[String: Int]` of value counts.
 public struct ListedAliasStore: Sendable {
     private struct Record: Sendable {
-        /// A `CompactAliasID` number, or `textID` plus the `ByteArena` offset of an id of another form;
+        /// A `CompactAliasID` number, or `textID` plus the `ids` offset of an id of another form;
         /// `freeRecord` marks a free record.
         var id: UInt64
-        /// `ByteArena` offset.
+        /// `NameTable` number.
         var value: UInt32
         /// Index + 1 into `destinations`; 0 = none.
         var destination: UInt32
@@ -17,7 +18,9 @@ public struct ListedAliasStore: Sendable {
     private static let textID: UInt64 = 1 << 62
     private static let freeRecord = UInt64.max
 
-    private var arena = ByteArena()
+    let names: NameTable
+    /// Ids that are not `CompactAliasID`s.
+    private var ids = ByteArena()
     private var records: [Record] = []
     private var freeRecords: [UInt32] = []
     private var byID = SlotTable()
@@ -25,15 +28,22 @@ public struct ListedAliasStore: Sendable {
     private var destinations: [String] = []
     private var destinationIndex: [String: UInt32] = [:]
 
-    public init() {}
+    /// `names`: the broker's table.
+    init(names: NameTable) {
+        self.names = names
+    }
+
+    /// A store with a name table of its own (tests).
+    public init() {
+        self.init(names: NameTable())
+    }
 
     public var count: Int { byID.count }
     public var isEmpty: Bool { byID.count == 0 }
 
     /// Whether some listed alias has this (normalized) value.
     public func contains(value: String) -> Bool {
-        var value = value
-        return value.withUTF8 { findValue($0) != nil }
+        findValue(value) != nil
     }
 
     public func alias(id: String) -> ListedAlias? {
@@ -43,13 +53,17 @@ public struct ListedAliasStore: Sendable {
 
     /// Some listed alias with this value.
     public func alias(value: String) -> ListedAlias? {
-        var value = value
-        return value.withUTF8 { findValue($0) }.map(alias(at:))
+        findValue(value).map(alias(at:))
     }
 
     /// Every listed alias's value (a value listed under several ids once per id).
     public func forEachValue(_ body: (String) -> Void) {
-        for record in records where record.id != Self.freeRecord { body(arena.string(at: record.value)) }
+        for record in records where record.id != Self.freeRecord { body(names.string(record.value)) }
+    }
+
+    /// Marks every name this store uses (`NameTable.collect`).
+    func markNames(_ marks: inout NameTable.Marks) {
+        for record in records where record.id != Self.freeRecord { marks.insert(record.value) }
     }
 
     public var aliases: [ListedAlias] {
@@ -61,16 +75,15 @@ public struct ListedAliasStore: Sendable {
     public mutating func upsert(_ alias: ListedAlias) -> String? {
         let old = remove(id: alias.id)
         var id = alias.id
-        var value = alias.value
         let record = Record(
-            id: id.withUTF8 { CompactAliasID.encode($0) ?? (Self.textID | UInt64(arena.append($0))) },
-            value: value.withUTF8 { arena.append($0) },
+            id: id.withUTF8 { CompactAliasID.encode($0) ?? (Self.textID | UInt64(ids.append($0))) },
+            value: names.intern(alias.value),
             destination: alias.destinationID.map { internDestination($0) } ?? 0)
         let index = records.place(record, reusing: &freeRecords)
         do {
-            let (arena, records) = (self.arena, self.records)
-            byID.insert(index, hash: Self.hash(id: record.id, arena)) { Self.hash(id: records[Int($0)].id, arena) }
-            byValue.insert(index, hash: arena.hash(at: record.value)) { arena.hash(at: records[Int($0)].value) }
+            let (ids, records) = (self.ids, self.records)
+            byID.insert(index, hash: Self.hash(id: record.id, ids)) { Self.hash(id: records[Int($0)].id, ids) }
+            byValue.insert(index, hash: Self.hash(name: record.value)) { Self.hash(name: records[Int($0)].value) }
         }
         return old
     }
@@ -81,38 +94,39 @@ public struct ListedAliasStore: Sendable {
         var id = id
         guard let index = id.withUTF8({ findID($0) }) else { return nil }
         let record = records[Int(index)]
-        let value = arena.string(at: record.value)
+        let value = names.string(record.value)
         do {
-            let (arena, records) = (self.arena, self.records)
-            byID.remove(index, hash: Self.hash(id: record.id, arena)) { Self.hash(id: records[Int($0)].id, arena) }
-            byValue.remove(index, hash: arena.hash(at: record.value)) { arena.hash(at: records[Int($0)].value) }
+            let (ids, records) = (self.ids, self.records)
+            byID.remove(index, hash: Self.hash(id: record.id, ids)) { Self.hash(id: records[Int($0)].id, ids) }
+            byValue.remove(index, hash: Self.hash(name: record.value)) { Self.hash(name: records[Int($0)].value) }
         }
-        if record.id & Self.textID != 0 { arena.free(at: UInt32(truncatingIfNeeded: record.id)) }
-        arena.free(at: record.value)
+        if record.id & Self.textID != 0 { ids.free(at: UInt32(truncatingIfNeeded: record.id)) }
+        names.noteDropped()
         records[Int(index)] = Record(id: Self.freeRecord, value: 0, destination: 0)
         freeRecords.append(index)
         if byID.count == 0 {
-            removeAll()
-        } else if arena.isWasteful {
-            compact()
+            self = ListedAliasStore(names: names)
+        } else if ids.isWasteful {
+            compactIDs()
         }
         return value
     }
 
     public mutating func removeAll() {
-        self = ListedAliasStore()
+        names.noteDropped(count)
+        self = ListedAliasStore(names: names)
     }
 
     /// Makes room for `extra` more aliases whose values take `valueBytes` in all (`ByteArena.storedSize`; ids
     /// of the usual form take no arena bytes, others grow it as they come).
     public mutating func reserve(_ extra: Int, valueBytes: Int) {
-        arena.reserve(valueBytes)
+        names.reserve(extra, bytes: valueBytes)
         let needed = records.count + max(0, extra - freeRecords.count)
         if records.capacity < needed { records.reserveCapacity(needed + needed / 8) }
         do {
-            let (arena, records) = (self.arena, self.records)
-            byID.reserve(extra) { Self.hash(id: records[Int($0)].id, arena) }
-            byValue.reserve(extra) { arena.hash(at: records[Int($0)].value) }
+            let (ids, records) = (self.ids, self.records)
+            byID.reserve(extra) { Self.hash(id: records[Int($0)].id, ids) }
+            byValue.reserve(extra) { Self.hash(name: records[Int($0)].value) }
         }
     }
 
@@ -122,9 +136,9 @@ public struct ListedAliasStore: Sendable {
         let record = records[Int(index)]
         let id =
             record.id & Self.textID != 0
-            ? arena.string(at: UInt32(truncatingIfNeeded: record.id)) : CompactAliasID.decode(record.id)
+            ? ids.string(at: UInt32(truncatingIfNeeded: record.id)) : CompactAliasID.decode(record.id)
         var alias = ListedAlias(id: id, value: "")
-        alias.value = arena.string(at: record.value)  // stored normalized already
+        alias.value = names.string(record.value)  // stored normalized already
         alias.destinationID = record.destination == 0 ? nil : destinations[Int(record.destination - 1)]
         return alias
     }
@@ -135,14 +149,14 @@ public struct ListedAliasStore: Sendable {
         }
         return byID.find(hash: ByteArena.hash(id)) {
             let stored = records[Int($0)].id
-            return stored & Self.textID != 0 && arena.equals(at: UInt32(truncatingIfNeeded: stored), id)
+            return stored & Self.textID != 0 && ids.equals(at: UInt32(truncatingIfNeeded: stored), id)
         }
     }
 
     /// The `byID` hash of a record's id: of the number, or of the text for an id of another form (an id has
     /// only one of the two forms, so equal ids hash alike).
-    private static func hash(id: UInt64, _ arena: ByteArena) -> Int {
-        id & textID != 0 ? arena.hash(at: UInt32(truncatingIfNeeded: id)) : hash(id)
+    private static func hash(id: UInt64, _ ids: ByteArena) -> Int {
+        id & textID != 0 ? ids.hash(at: UInt32(truncatingIfNeeded: id)) : hash(id)
     }
 
     private static func hash(_ number: UInt64) -> Int {
@@ -151,8 +165,15 @@ public struct ListedAliasStore: Sendable {
         return hasher.finalize()
     }
 
-    private func findValue(_ value: UnsafeBufferPointer<UInt8>) -> UInt32? {
-        byValue.find(hash: ByteArena.hash(value)) { arena.equals(at: records[Int($0)].value, value) }
+    /// The `byValue` hash of a name number (numbers are small and dense: Fibonacci hashing spreads them, and
+    /// `SlotTable` takes a hash's high bits).
+    private static func hash(name: UInt32) -> Int {
+        Int(truncatingIfNeeded: UInt64(name) &* 0x9E37_79B9_7F4A_7C15)
+    }
+
+    private func findValue(_ value: String) -> UInt32? {
+        guard let name = names.find(value) else { return nil }
+        return byValue.find(hash: Self.hash(name: name)) { records[Int($0)].value == name }
     }
 
     private mutating func internDestination(_ destination: String) -> UInt32 {
@@ -162,18 +183,17 @@ public struct ListedAliasStore: Sendable {
         return UInt32(destinations.count)
     }
 
-    /// Rewrites the arena without freed strings (record numbers stay, so the indexes stay valid).
-    private mutating func compact() {
+    /// Rewrites the id arena without freed ids (record numbers stay, so the indexes stay valid).
+    private mutating func compactIDs() {
         var fresh = ByteArena()
-        fresh.reserve(arena.bytes.count - arena.garbage)
+        fresh.reserve(ids.bytes.count - ids.garbage)
         for index in records.indices where records[index].id != Self.freeRecord {
             let id = records[index].id
             if id & Self.textID != 0 {
                 records[index].id =
-                    Self.textID | UInt64(arena.withBytes(at: UInt32(truncatingIfNeeded: id)) { fresh.append($0) })
+                    Self.textID | UInt64(ids.withBytes(at: UInt32(truncatingIfNeeded: id)) { fresh.append($0) })
             }
-            records[index].value = arena.withBytes(at: records[index].value) { fresh.append($0) }
         }
-        arena = fresh
+        ids = fresh
     }
 }

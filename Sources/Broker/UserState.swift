@@ -101,7 +101,13 @@ public struct UserState: Sendable {
     private var nextGeneration: UInt64 = 1
 
     public init(uid: UInt32) {
+        self.init(uid: uid, names: NameTable())
+    }
+
+    /// `names`: the broker's table, which the listed aliases' values go into.
+    init(uid: UInt32, names: NameTable) {
         self.uid = uid
+        listed = ListedAliasStore(names: names)
     }
 
     /// The alias values this user's DNS view holds: none while paused or signed out.
