@@ -169,8 +169,8 @@ extension BrokerCore {
     }
 
     /// Sends `uid`'s view to the DNS worker (allocating addresses for new aliases) when it changed,
-    /// and releases the addresses no view holds any more. A pushed view is kept as the sorted allocator
-    /// records it holds (4 bytes an alias).
+    /// and releases the addresses no view holds any more. A pushed view is kept as the set of allocator
+    /// records it holds (a `NumberSet`: well under a byte an alias).
     func pushView(uid: UInt32, force: Bool = false) {
         let now = NIODeadline.now()
         var held: [UInt32] = []
@@ -184,7 +184,7 @@ extension BrokerCore {
                 addStatus(.error, "\(failure): some aliases get no address (use a larger v4_prefix/v6_prefix)")
             }
         }
-        let old = pushedViews[uid] ?? []
+        let old = pushedViews[uid]?.sorted ?? []
         guard force || held != old else { return }
         // Both sorted: one merge finds what this view gained and lost.
         var i = 0
@@ -203,7 +203,7 @@ extension BrokerCore {
             }
         }
         for record in released { allocator.unhold(record, at: now) }
-        pushedViews[uid] = held.isEmpty ? nil : held
+        pushedViews[uid] = held.isEmpty ? nil : NumberSet(sorted: held)
         // In record order (not sorted by name: sorting 100,000 names cost ~0.1 s a push, and the DNS
         // worker does not care).
         let entries = held.map {
@@ -217,13 +217,7 @@ extension BrokerCore {
     /// Whether the view pushed for `uid` holds `alias`.
     func pushedViewHolds(uid: UInt32, alias: String) -> Bool {
         guard let view = pushedViews[uid], let record = allocator.record(of: alias) else { return false }
-        var low = 0
-        var high = view.count
-        while low < high {
-            let middle = (low + high) / 2
-            if view[middle] < record { low = middle + 1 } else { high = middle }
-        }
-        return low < view.count && view[low] == record
+        return view.contains(record)
     }
 
     /// A listing or view at least this large returns the freed heap pages to the kernel afterwards.

@@ -60,9 +60,8 @@ where Controller.Grant == DataPlane.Grant {
     var connections: [UInt64: Connection] = [:]
     var connectionsPerUser: [UInt32: Int] = [:]
     var nextConnectionID: UInt64 = 1
-    /// What each user's DNS view holds as last pushed, and how many views hold each alias.
-    /// The allocator records each user's pushed view holds, sorted (`pushView`).
-    var pushedViews: [UInt32: [UInt32]] = [:]
+    /// The allocator records each user's DNS view holds as last pushed (`pushView`).
+    var pushedViews: [UInt32: NumberSet] = [:]
     var events: [UInt32: [String]] = [:]
     /// The newest `POST /v1/tokens` per uid: an older one that finishes later loses.
     var tokenRequests: [UInt32: UInt64] = [:]

@@ -1,8 +1,9 @@
 /// One user's listed aliases (by alias id), compact: ids numbered (`CompactAliasID`; text in a `ByteArena`
 /// only for ids of another form), values as numbers in the broker's `NameTable` (shared with the other users'
 /// stores and the address allocator, so a name is stored once), destinations (a handful of target ids)
-/// interned, and two `SlotTable` indexes, by id and by value. About 27 bytes an alias plus the shared name,
-/// instead of the ~220 of a `[String: ListedAlias]` plus a `[String: Int]` of value counts.
+/// interned, a `SlotTable` index by id, and the set of value numbers (`NumberSet`). About 22 bytes an alias
+/// plus the shared name, instead of the ~220 of a `[String: ListedAlias]` plus a `[String: Int]` of value
+/// counts.
 public struct ListedAliasStore: Sendable {
     private struct Record: Sendable {
         /// A `CompactAliasID` number, or `textID` plus the `ids` offset of an id of another form;
@@ -24,7 +25,9 @@ public struct ListedAliasStore: Sendable {
     private var records: [Record] = []
     private var freeRecords: [UInt32] = []
     private var byID = SlotTable()
-    private var byValue = SlotTable()
+    /// The values' name numbers; `repeatedValues` counts the extra ids of a value listed under several.
+    private var values = NumberSet()
+    private var repeatedValues: [UInt32: UInt32] = [:]
     private var destinations: [String] = []
     private var destinationIndex: [String: UInt32] = [:]
 
@@ -43,7 +46,8 @@ public struct ListedAliasStore: Sendable {
 
     /// Whether some listed alias has this (normalized) value.
     public func contains(value: String) -> Bool {
-        findValue(value) != nil
+        guard let name = names.find(value) else { return false }
+        return values.contains(name)
     }
 
     public func alias(id: String) -> ListedAlias? {
@@ -51,9 +55,12 @@ public struct ListedAliasStore: Sendable {
         return id.withUTF8 { findID($0) }.map(alias(at:))
     }
 
-    /// Some listed alias with this value.
+    /// Some listed alias with this value (O(count): for `explain`).
     public func alias(value: String) -> ListedAlias? {
-        findValue(value).map(alias(at:))
+        guard let name = names.find(value), values.contains(name),
+            let index = records.firstIndex(where: { $0.value == name && $0.id != Self.freeRecord })
+        else { return nil }
+        return alias(at: UInt32(index))
     }
 
     /// Every listed alias's value (a value listed under several ids once per id).
@@ -83,8 +90,8 @@ public struct ListedAliasStore: Sendable {
         do {
             let (ids, records) = (self.ids, self.records)
             byID.insert(index, hash: Self.hash(id: record.id, ids)) { Self.hash(id: records[Int($0)].id, ids) }
-            byValue.insert(index, hash: Self.hash(name: record.value)) { Self.hash(name: records[Int($0)].value) }
         }
+        if !values.insert(record.value) { repeatedValues[record.value, default: 0] += 1 }
         return old
     }
 
@@ -98,7 +105,11 @@ public struct ListedAliasStore: Sendable {
         do {
             let (ids, records) = (self.ids, self.records)
             byID.remove(index, hash: Self.hash(id: record.id, ids)) { Self.hash(id: records[Int($0)].id, ids) }
-            byValue.remove(index, hash: Self.hash(name: record.value)) { Self.hash(name: records[Int($0)].value) }
+        }
+        if let extra = repeatedValues[record.value] {
+            repeatedValues[record.value] = extra > 1 ? extra - 1 : nil
+        } else {
+            values.remove(record.value)
         }
         if record.id & Self.textID != 0 { ids.free(at: UInt32(truncatingIfNeeded: record.id)) }
         names.noteDropped()
@@ -126,7 +137,6 @@ public struct ListedAliasStore: Sendable {
         do {
             let (ids, records) = (self.ids, self.records)
             byID.reserve(extra) { Self.hash(id: records[Int($0)].id, ids) }
-            byValue.reserve(extra) { Self.hash(name: records[Int($0)].value) }
         }
     }
 
@@ -163,17 +173,6 @@ public struct ListedAliasStore: Sendable {
         var hasher = Hasher()
         hasher.combine(number)
         return hasher.finalize()
-    }
-
-    /// The `byValue` hash of a name number (numbers are small and dense: Fibonacci hashing spreads them, and
-    /// `SlotTable` takes a hash's high bits).
-    private static func hash(name: UInt32) -> Int {
-        Int(truncatingIfNeeded: UInt64(name) &* 0x9E37_79B9_7F4A_7C15)
-    }
-
-    private func findValue(_ value: String) -> UInt32? {
-        guard let name = names.find(value) else { return nil }
-        return byValue.find(hash: Self.hash(name: name)) { records[Int($0)].value == name }
     }
 
     private mutating func internDestination(_ destination: String) -> UInt32 {

@@ -135,3 +135,49 @@ final class NameTableTests: XCTestCase {
         XCTAssertEqual(try allocator.allocate(["db.corp"], at: t0 + .minutes(1))["db.corp"]?.get(), addresses)
     }
 }
+
+/// The per-user sets of name numbers, against `Set<UInt32>`.
+final class NumberSetTests: XCTestCase {
+    /// Numbers crowded into a few 65,536-number groups, so groups cross from sorted arrays to bitmaps
+    /// and back as they fill and empty.
+    func testAgreesWithASetThroughGrowthAndShrinking() {
+        var set = NumberSet()
+        var model = Set<UInt32>()
+        var scramble: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ bound: UInt64) -> UInt64 {
+            scramble = scramble &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return (scramble >> 33) % bound
+        }
+        for phase in 0..<4 {
+            // Phases 0 and 2 mostly add (groups become bitmaps), 1 and 3 mostly remove (arrays again).
+            let adding = phase % 2 == 0
+            for _ in 0..<40_000 {
+                let number = UInt32(next(3) << 16 | next(12_000)) | (next(50) == 0 ? 0xFFFF_0000 : 0)
+                if next(10) < (adding ? 8 : 2) {
+                    XCTAssertEqual(set.insert(number), model.insert(number).inserted)
+                } else {
+                    XCTAssertEqual(set.remove(number), model.remove(number) != nil)
+                }
+            }
+            XCTAssertEqual(set.count, model.count, "phase \(phase)")
+            XCTAssertEqual(set.sorted, model.sorted(), "phase \(phase)")
+            for probe in 0..<2_000 {
+                let number = UInt32(next(4) << 16 | next(13_000))
+                XCTAssertEqual(set.contains(number), model.contains(number), "\(probe)")
+            }
+        }
+        for number in model { XCTAssertTrue(set.remove(number)) }
+        XCTAssertTrue(set.isEmpty)
+        XCTAssertFalse(set.contains(0))
+    }
+
+    func testBuiltFromASortedArray() {
+        let numbers: [UInt32] = [1, 1, 2, 70_000, 70_000, 0xFFFF_FFFF] + (200_000..<210_000).map { UInt32($0) }
+        let set = NumberSet(sorted: numbers.sorted())
+        XCTAssertEqual(set.sorted, Array(Set(numbers)).sorted())
+        XCTAssertEqual(set.count, Set(numbers).count)
+        XCTAssertTrue(set.contains(209_999))
+        XCTAssertFalse(set.contains(3))
+        XCTAssertEqual(NumberSet(sorted: []).count, 0)
+    }
+}
