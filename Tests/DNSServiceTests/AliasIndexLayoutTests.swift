@@ -178,6 +178,27 @@ extension AliasIndexTests {
         XCTAssertNotNil(try addresses(index, "u1.test", uid: 1001))
     }
 
+    /// One name in, one name out, thousands of times, in a small table about 70 % full: every removal
+    /// shifts a cluster back, often one that wraps around the end of the table.
+    func testSingleRemovalsShiftClustersAcrossTheEnd() throws {
+        var index = AliasIndex()
+        let pool = (0..<40).map { "w\($0).wrap.test" }
+        var view = Set(pool[0..<14])
+        for step in 0..<3000 {
+            let out = view.sorted()[Int(scrambled(step) % UInt64(view.count))]
+            let candidates = pool.filter { !view.contains($0) }
+            let into = candidates[Int(scrambled(step + 50_000) % UInt64(candidates.count))]
+            view.remove(out)
+            view.insert(into)
+            _ = index.setView(
+                uid: 1, entries: view.map { AliasEntry(name: $0, ipv4: IPv4Address(value: 1), ipv6: nil) })
+            XCTAssertEqual(index.nameCount, 14)
+            for name in pool {
+                XCTAssertEqual(try find(index, name) != nil, view.contains(name), "\(name) step \(step)")
+            }
+        }
+    }
+
     /// A scrambled run of views (growing, shrinking, emptied, shared, repeated names) agrees with a
     /// dictionary after every call, and the table stays between a quarter and 80 % full.
     func testScrambledViewsAgreeWithAModel() throws {
