@@ -84,9 +84,15 @@ struct AliasIndex {
     private var freeEntries: [UInt32] = []
     private var laterOwners: [LaterOwner] = []
     private var freeLaterOwners: [UInt32] = []
-    /// Entry index + 1 in the low `indexBits` (0 = empty slot); the rest: the same bits of the name's hash.
+    /// Entry index + 1 in the low `indexBits` (0 = empty slot); above it, how many slots past its home the
+    /// name sits (`distanceMax`: at least that many), so that a removal moves names back without hashing
+    /// them; in the rest (`tagMask`), the same bits of the name's hash. A probe reads a name only when both
+    /// match.
     private var table: [UInt32] = []
     private var indexBits: UInt32 = 32
+    private var indexMask = UInt32.max
+    private var distanceMax: UInt32 = 0
+    private var tagMask: UInt32 = 0
     private(set) var nameCount = 0
     /// How many owners (name, user pairs) are stored.
     private(set) var ownerCount = 0
@@ -121,19 +127,26 @@ struct AliasIndex {
 
     /// The entry whose name equals `name` (case-insensitively); `hash` is `name.caseInsensitiveHash`.
     func find(_ name: DNSNameBuffer, hash: Int) -> Int32? {
+        lookup(name.storage, count: name.count, hash: hash).map { Int32($0) }
+    }
+
+    /// The entry index of the `count`-byte wire name at `name`.
+    @inline(__always)
+    private func lookup(_ name: UnsafePointer<UInt8>, count: Int, hash: Int) -> UInt32? {
         guard !table.isEmpty else { return nil }
-        let indexMask = self.indexMask
-        let tag = UInt32(truncatingIfNeeded: hash) & ~indexMask
+        let tag = UInt32(truncatingIfNeeded: hash) & tagMask
         var slot = home(hash)
+        var distance: UInt32 = 0
         while true {
             let value = table[slot]
             if value == 0 { return nil }
-            if value & ~indexMask == tag {
-                let index = Int(value & indexMask) - 1
-                if names.equals(entries[index].name, name.storage, count: name.count) { return Int32(index) }
+            if value & ~indexMask == tag | min(distance, distanceMax) << indexBits {
+                let index = (value & indexMask) - 1
+                if names.equals(entries[Int(index)].name, name, count: count) { return index }
             }
             slot += 1
             if slot == table.count { slot = 0 }
+            distance += 1
         }
     }
 
@@ -192,8 +205,6 @@ struct AliasIndex {
         reported.insert(now, for: key)
         return true
     }
-
-    private var indexMask: UInt32 { UInt32(truncatingIfNeeded: (1 << UInt64(indexBits)) - 1) }
 
     /// The slot where the probe for `hash` starts: the hash scaled to the table size (any size, not only
     /// powers of two).
@@ -414,14 +425,19 @@ struct AliasIndex {
     // MARK: the name table
 
     /// Slots for `names` names at 70 % load: a miss probes ~6 slots (~13 at 80 %, where the table grows),
-    /// and the hash bits in each slot keep the names of the other entries unread.
+    /// and the distance and hash bits in each slot keep the names of the other entries unread.
     private static func tableSize(for names: Int) -> Int { max(16, names * 10 / 7 + 1) }
 
     /// Rebuilds the table with `size` slots, and as many index bits as the entries may need before the
-    /// next rebuild (one spare bit: the entries array grows by at most 1/8 per batch).
+    /// next rebuild (one spare bit: the entries array grows by at most 1/8 per batch). Of the bits left,
+    /// up to 5 hold the distance (at 80 % load few names sit 31 slots past their home), the rest hash bits.
     private mutating func rehash(size: Int) {
         let entryLimit = max(entries.capacity, entries.count + 1, 16) + 1
         indexBits = UInt32(min(32, Int.bitWidth - entryLimit.leadingZeroBitCount + 1))
+        let distanceBits = min(5, 32 - indexBits)
+        indexMask = UInt32(truncatingIfNeeded: (1 << UInt64(indexBits)) - 1)
+        distanceMax = (1 << distanceBits) - 1
+        tagMask = ~(indexMask | distanceMax << indexBits)
         table = [UInt32](repeating: 0, count: size)
         for index in entries.indices where entries[index].name != Self.freeEntry {
             place(UInt32(index), hash: hash(ofEntry: UInt32(index)))
@@ -431,32 +447,20 @@ struct AliasIndex {
     /// Puts entry `index` in the first empty slot of its probe.
     private mutating func place(_ index: UInt32, hash: Int) {
         var slot = home(hash)
+        var distance: UInt32 = 0
         while table[slot] != 0 {
             slot += 1
             if slot == table.count { slot = 0 }
+            distance += 1
         }
-        table[slot] = UInt32(truncatingIfNeeded: hash) & ~indexMask | (index + 1)
+        table[slot] = UInt32(truncatingIfNeeded: hash) & tagMask | min(distance, distanceMax) << indexBits | (index + 1)
     }
 
     /// The entry of the lowercased wire name `wire`, inserted when new. `upTo`: how many names (this one
     /// included) the caller may still insert, so that a batch grows the table at most once.
     private mutating func findOrInsert(_ wire: UnsafeBufferPointer<UInt8>, upTo remaining: Int) -> UInt32 {
         let hash = Self.hash(wire)
-        if !table.isEmpty {
-            let indexMask = self.indexMask
-            let tag = UInt32(truncatingIfNeeded: hash) & ~indexMask
-            var slot = home(hash)
-            while table[slot] != 0 {
-                let value = table[slot]
-                if value & ~indexMask == tag,
-                    names.equals(entries[Int(value & indexMask) - 1].name, wire.baseAddress!, count: wire.count)
-                {
-                    return (value & indexMask) - 1
-                }
-                slot += 1
-                if slot == table.count { slot = 0 }
-            }
-        }
+        if let known = lookup(wire.baseAddress!, count: wire.count, hash: hash) { return known }
         let index = freeEntries.last ?? UInt32(entries.count)
         if table.isEmpty || (nameCount + 1) * 5 > table.count * 4 {
             rehash(size: Self.tableSize(for: nameCount + remaining))
@@ -477,7 +481,6 @@ struct AliasIndex {
     /// Removes entry `index` (no owners left) from the table (backward-shift deletion) and frees it.
     private mutating func unlink(_ index: UInt32) {
         let size = table.count
-        let indexMask = self.indexMask
         var hole = home(hash(ofEntry: index))
         while table[hole] & indexMask != index + 1 {
             if table[hole] == 0 {
@@ -495,11 +498,16 @@ struct AliasIndex {
             if probe == size { probe = 0 }
             let value = table[probe]
             if value == 0 { break }
-            let start = home(hash(ofEntry: (value & indexMask) - 1))
+            let stored = (value >> indexBits) & distanceMax
+            let distance =
+                stored < distanceMax
+                ? Int(stored) : (probe - home(hash(ofEntry: (value & indexMask) - 1)) + size) % size
             // Move it into the hole when the hole lies on its probe path (cyclically from its home slot to
             // where it is now).
-            if (probe - start + size) % size >= (probe - hole + size) % size {
-                table[hole] = value
+            let gap = (probe - hole + size) % size
+            if distance >= gap {
+                let moved = UInt32(min(distance - gap, Int(distanceMax)))
+                table[hole] = value & (indexMask | tagMask) | moved << indexBits
                 table[probe] = 0
                 hole = probe
             }
@@ -634,8 +642,9 @@ struct AliasIndex {
             }
             if !hasOwners(UInt32(index)) { orphans.append(UInt32(index)) }
         }
-        // Many names going at once: one rebuild instead of a backward shift per name.
-        if orphans.count * 8 > nameCount {
+        // Most names going at once: one rebuild (a hash per name kept) instead of a backward shift (a hash
+        // per name removed) each.
+        if orphans.count * 2 > nameCount {
             for index in orphans { release(index) }
             if nameCount > 0 { rehash(size: Self.tableSize(for: nameCount)) } else { table = [] }
         } else {

@@ -199,6 +199,31 @@ extension AliasIndexTests {
         }
     }
 
+    /// A big table near 80 % full has names sitting more than 31 slots past their home (beyond what a slot
+    /// records): removing a third of the names at a time, one backward shift each, finds their homes by
+    /// hashing and keeps every remaining name reachable.
+    func testRemovalsInLongClusters() throws {
+        var index = AliasIndex()
+        let names = (0..<40_000).map { "c\($0).long.test" }
+        _ = index.setView(uid: 1, entries: names.map { AliasEntry(name: $0, ipv4: IPv4Address(value: 1), ipv6: nil) })
+        _ = index.setView(
+            uid: 2, entries: (0..<5200).map { AliasEntry(name: "o\($0).test", ipv4: IPv4Address(value: 2), ipv6: nil) })
+        XCTAssertGreaterThan(index.nameCount * 100, index.slotCount * 78, "the table is nearly full")
+        var kept = names
+        for round in 0..<3 {
+            kept = kept.enumerated().filter { ($0.offset + round) % 3 != 0 }.map(\.element)
+            let slots = index.slotCount
+            _ = index.setView(
+                uid: 1, entries: kept.map { AliasEntry(name: $0, ipv4: IPv4Address(value: 1), ipv6: nil) })
+            if round == 0 { XCTAssertEqual(index.slotCount, slots, "removed in place, not rebuilt") }
+            let present = Set(kept)
+            for name in names {
+                XCTAssertEqual(try find(index, name) != nil, present.contains(name), "\(name) round \(round)")
+            }
+            XCTAssertNotNil(try find(index, "o5199.test"))
+        }
+    }
+
     /// A scrambled run of views (growing, shrinking, emptied, shared, repeated names) agrees with a
     /// dictionary after every call, and the table stays between a quarter and 80 % full.
     func testScrambledViewsAgreeWithAModel() throws {
