@@ -10,10 +10,11 @@ import DNSCodec
 /// - Names: lowercased uncompressed wire names in a `WireNameArena` (which stores a name's zone once
 ///   for all the names in it). Freed names leave garbage that is compacted when it outgrows the live names.
 /// - Lookup: an open-addressing (linear probing) table of entry indices, 70-80 % full, any size (the home
-///   slot is the hash scaled to the size). Each slot also holds the hash bits the index leaves free, so a
-///   probe past another name rarely reads that name. Lookups hash the query's name buffer without
-///   allocating (`DNSWire.caseInsensitiveHash`) and compare bytes in the arena; removal shifts the cluster
-///   back (no tombstones).
+///   slot is the hash scaled to the size). In the bits the index leaves free, each slot also holds how far
+///   its name sits past its home and some of the name's hash bits, so a probe past another name rarely
+///   reads that name. Lookups hash the query's name buffer without allocating
+///   (`DNSWire.caseInsensitiveHash`) and compare bytes in the arena; removal shifts the cluster back (no
+///   tombstones), by the recorded distances.
 /// - Owners: an entry holds its name and its first owner (user, IPv4, how to get the IPv6); a name shared by
 ///   several users chains the others in `laterOwners`. A user is a 16-bit number (`userUIDs`). An IPv6
 ///   address is stored as the IPv4 address plus one of a few interned differences (the broker derives an
