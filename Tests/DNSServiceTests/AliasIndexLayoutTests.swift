@@ -224,6 +224,24 @@ extension AliasIndexTests {
         }
     }
 
+    /// Removing a bit under half the names at a time (shifted back one by one, no rebuild) still shrinks
+    /// the table once it is under a quarter full, to 70 %.
+    func testTableShrinksAfterStepwiseRemovals() throws {
+        var index = AliasIndex()
+        let names = (0..<4000).map { "s\($0).shrink.test" }
+        var slots: [Int] = []
+        for count in [4000, 2100, 1100, 600, 320, 170] {
+            _ = index.setView(
+                uid: 1, entries: names[..<count].map { AliasEntry(name: $0, ipv4: IPv4Address(value: 1), ipv6: nil) })
+            XCTAssertGreaterThanOrEqual(index.nameCount * 4, index.slotCount, "\(count) names")
+            XCTAssertLessThanOrEqual(index.nameCount * 5, index.slotCount * 4, "\(count) names")
+            slots.append(index.slotCount)
+            XCTAssertNotNil(try find(index, names[count - 1]))
+            if count < names.count { XCTAssertNil(try find(index, names[count]), "\(count) names") }
+        }
+        XCTAssertEqual(slots.last, 170 * 10 / 7 + 1)
+    }
+
     /// A scrambled run of views (growing, shrinking, emptied, shared, repeated names) agrees with a
     /// dictionary after every call, and the table stays between a quarter and 80 % full.
     func testScrambledViewsAgreeWithAModel() throws {
