@@ -3,109 +3,185 @@ import DNSCodec
 
 /// Every user's alias view in one table keyed by name, so a query costs one hash lookup whoever asks.
 ///
-/// Sized for 10 users x 100,000 aliases (issue 8): about 60 bytes per (name, user) instead of one
-/// heap object per name, per owner and per alias text.
+/// Sized for 10 users x 100,000 aliases (issue 8): about 32 bytes per (name, user) for names no other user
+/// has (a 16-byte entry, 5-6 bytes of table, 11 bytes of name for `s3-12345.scale.test`; the benchmark's
+/// million grow dns-test-server's RSS by 27.4 MiB), 12 bytes more per further user of a shared name, and
+/// 64 to 128 more per IPv6 address kept whole; no heap object per name, per owner or per alias text.
 /// - Names: lowercased uncompressed wire names in a `WireNameArena` (which stores a name's zone once
-///   for all the names in it); an entry is (name reference, first owner). Freed names leave garbage that
-///   is compacted when it outgrows the live names.
-/// - Lookup: an open-addressing (linear probing) table of entry indices + 1 (0 = empty), at most half
-///   full. Lookups hash the query's name buffer without allocating (`DNSWire.caseInsensitiveHash`) and
-///   compare bytes in the arena; removal shifts the cluster back (no tombstones).
-/// - Owners: a name shared by several users is one entry with a chain of owners (uid, IPv4, IPv6); an
-///   IPv6 address is its low 64 bits plus an index into a small table of distinct high halves (one per
-///   prefix in practice).
+///   for all the names in it). Freed names leave garbage that is compacted when it outgrows the live names.
+/// - Lookup: an open-addressing (linear probing) table of entry indices, 70-80 % full, any size (the home
+///   slot is the hash scaled to the size). In the bits the index leaves free, each slot also holds how far
+///   its name sits past its home and some of the name's hash bits, so a probe past another name rarely
+///   reads that name. Lookups hash the query's name buffer without allocating
+///   (`DNSWire.caseInsensitiveHash`) and compare bytes in the arena; removal shifts the cluster back (no
+///   tombstones), by the recorded distances.
+/// - Owners: an entry holds its name and its first owner (user, IPv4, how to get the IPv6); a name shared by
+///   several users chains the others in `laterOwners`. A user is a 16-bit number (`userUIDs`). An IPv6
+///   address is stored as the IPv4 address plus one of a few interned differences (the broker derives an
+///   alias's IPv6 from its IPv4, so one difference serves every alias of a prefix pair); an address that
+///   does not fit (too many distinct differences) is kept whole in a side table.
 /// - When each owner was last reported (`aliasQueried` rate limit) lives in a small side table of the
 ///   recently queried ones, not in every owner.
-/// `setView` replaces one user's view in time proportional to the old and new view, not the whole table;
-/// names kept across a replacement stay where they are.
+/// `setView` replaces one user's view in time proportional to the new view, plus one pass over the entries
+/// when the new view drops some of the user's old names; names kept across a replacement stay where they are.
 struct AliasIndex {
-    private struct Entry {
-        /// The `WireNameArena` reference; `UInt32.max` = a free entry.
-        var name: UInt32
-        /// Owner index + 1; 0 = no owner (only transiently, during `setView`).
-        var firstOwner: UInt32
+    /// A user's claim on a name: who, and the addresses (8 bytes).
+    struct Owner {
+        /// The IPv4 address; 0 when there is none.
+        var v4: UInt32
+        /// The user number (`userNumberMask`; 0 = no owner), `hasV4`, the `generation` of the view that set
+        /// it, and where the IPv6 address is (`v6Shift`).
+        var packed: UInt32
     }
 
-    private struct Owner {
-        var v6Low: UInt64
-        var uid: UInt32
-        var v4: UInt32
-        /// Bit 31: has an IPv4 address. Bits 0...30: index + 1 into `v6Highs`; 0 = no IPv6 address.
-        var flags: UInt32
+    /// A name and its first owner (16 bytes).
+    struct Entry {
+        /// The `WireNameArena` reference; `UInt32.max` = a free entry.
+        var name: UInt32
+        /// User number 0 while the name's only owners are later ones (its first owner left).
+        var first: Owner
+        /// The second owner (index + 1 into `laterOwners`; 0 = none).
+        var next: UInt32
+    }
+
+    /// The second and later owners of a shared name (12 bytes).
+    struct LaterOwner {
+        var owner: Owner
         /// The next owner of the same name (index + 1; 0 = last).
         var next: UInt32
     }
 
-    private static let hasV4: UInt32 = 1 << 31
+    /// A user with a non-empty view.
+    private struct User {
+        var number: UInt32
+        /// How many names the user has here.
+        var owners: Int
+        /// The last view pushed (so that an unchanged refresh is a no-op and does not flush the cache).
+        var fingerprint: Int
+        var viewLength: Int
+        /// The `generation` bit of the user's owners: a replacement marks what it keeps with the other one,
+        /// so the owners still carrying this one are the dropped names.
+        var generation: UInt32
+    }
+
+    static let userNumberMask: UInt32 = 0xFFFF
+    static let hasV4: UInt32 = 1 << 16
+    static let generation: UInt32 = 1 << 17
+    /// `packed >> v6Shift`: 0 = no IPv6 address; 1...`maxV6Deltas` = `v6Deltas` index + 1 (the address is
+    /// the IPv4 address, 0 when none, plus that difference); `v6Whole` = the address is in `wholeV6`.
+    static let v6Shift: UInt32 = 18
+    static let v6Whole: UInt32 = 0x3FFF
+    /// Differences are interned up to this many; a prefix pair per pool needs one each.
+    static let maxV6Deltas = 1024
+    /// Users are 16-bit numbers.
+    static let maxUsers = 65_535
+    /// An owner number (`owner(of:uid:)`) with this bit is an index into `laterOwners`; without, the first
+    /// owner of that entry.
+    static let laterOwnerBit = 1 << 32
     private static let freeEntry = UInt32.max
 
     private var names = WireNameArena()
     private var entries: [Entry] = []
     private var freeEntries: [UInt32] = []
-    private var owners: [Owner] = []
-    private var freeOwners: [UInt32] = []
+    private var laterOwners: [LaterOwner] = []
+    private var freeLaterOwners: [UInt32] = []
+    /// Entry index + 1 in the low `indexBits` (0 = empty slot); above it, how many slots past its home the
+    /// name sits (`distanceMax`: at least that many), so that a removal moves names back without hashing
+    /// them; in the rest (`tagMask`), the same bits of the name's hash. A probe reads a name only when both
+    /// match.
     private var table: [UInt32] = []
+    private var indexBits: UInt32 = 32
+    private var indexMask = UInt32.max
+    private var distanceMax: UInt32 = 0
+    private var tagMask: UInt32 = 0
     private(set) var nameCount = 0
-    private var v6Highs: [UInt64] = []
-    private var v6HighIndex: [UInt64: UInt32] = [:]
+    /// How many owners (name, user pairs) are stored.
+    private(set) var ownerCount = 0
+    private var users: [UInt32: User] = [:]
+    /// The uid of each user number (index 0 unused).
+    private var userUIDs: [UInt32] = [0]
+    private var freeUserNumbers: [UInt32] = []
+    private var v6Deltas: [IPv6Address] = []
+    private var v6DeltaIndex: [IPv6Address: UInt32] = [:]
+    /// Whether an owner holding a difference went away since `v6Deltas` was last collected.
+    private var v6DeltasMayBeUnused = false
+    /// The IPv6 address of each owner marked `v6Whole`, by owner number.
+    private var wholeV6 = UInt64Table<IPv6Address>()
     /// The alias text as the broker spelled it, for the (rare) entries where it is not the text form of the
     /// stored lowercased name (the broker sends normalized values).
     private var spelled: [UInt32: String] = [:]
-    /// Entry indices per uid, for replacing a view, plus a fingerprint of the last view pushed, so that an
-    /// unchanged refresh is a no-op (and does not flush the cache).
-    private var views: [UInt32: (indices: [UInt32], fingerprint: Int)] = [:]
     /// When `aliasQueried` was last reported, by `ownerKey`/`unionKey` (uptime nanoseconds).
     private var reported = UInt64Table<UInt64>()
     private var reportedPruneAt = 4096
 
-    var userCount: Int { views.count }
+    var userCount: Int { users.count }
+
+    /// For tests: how many IPv6 differences are interned, how many addresses are kept whole, and the slots.
+    var v6DeltaCount: Int { v6Deltas.count }
+    var wholeV6Count: Int { wholeV6.count }
+    var slotCount: Int { table.count }
 
     /// The uids that currently have a non-empty view.
-    var uids: [UInt32] { Array(views.keys) }
-
-    /// How many owners (name, user pairs) are stored.
-    var ownerCount: Int { owners.count - freeOwners.count }
+    var uids: [UInt32] { Array(users.keys) }
 
     // MARK: lookup (hot path: no allocation)
 
     /// The entry whose name equals `name` (case-insensitively); `hash` is `name.caseInsensitiveHash`.
     func find(_ name: DNSNameBuffer, hash: Int) -> Int32? {
+        lookup(name.storage, count: name.count, hash: hash).map { Int32($0) }
+    }
+
+    /// The entry index of the `count`-byte wire name at `name`.
+    @inline(__always)
+    private func lookup(_ name: UnsafePointer<UInt8>, count: Int, hash: Int) -> UInt32? {
         guard !table.isEmpty else { return nil }
-        let mask = table.count - 1
-        var slot = hash & mask
+        let tag = UInt32(truncatingIfNeeded: hash) & tagMask
+        var slot = home(hash)
+        var distance: UInt32 = 0
         while true {
-            let reference = table[slot]
-            if reference == 0 { return nil }
-            if names.equals(entries[Int(reference - 1)].name, name.storage, count: name.count) {
-                return Int32(reference - 1)
+            let value = table[slot]
+            if value == 0 { return nil }
+            if value & ~indexMask == tag | min(distance, distanceMax) << indexBits {
+                let index = (value & indexMask) - 1
+                if names.equals(entries[Int(index)].name, name, count: count) { return index }
             }
-            slot = (slot + 1) & mask
+            slot += 1
+            if slot == table.count { slot = 0 }
+            distance += 1
         }
     }
 
-    /// The owner record of `uid` in entry `index`, if that user has the alias.
+    /// The owner number of `uid` in entry `index`, if that user has the alias.
     func owner(of index: Int32, uid: UInt32) -> Int? {
-        var reference = entries[Int(index)].firstOwner
+        let entry = entries[Int(index)]
+        if isOwned(entry.first, by: uid) { return Int(index) }
+        var reference = entry.next
         while reference != 0 {
-            let owner = owners[Int(reference - 1)]
-            if owner.uid == uid { return Int(reference - 1) }
-            reference = owner.next
+            let later = laterOwners[Int(reference - 1)]
+            if isOwned(later.owner, by: uid) { return Self.laterOwnerBit | Int(reference - 1) }
+            reference = later.next
         }
         return nil
     }
 
     /// Some owner of entry `index` (for union answers: every owner has the same deterministic address).
     func anyOwner(of index: Int32) -> Int? {
-        let reference = entries[Int(index)].firstOwner
-        return reference == 0 ? nil : Int(reference - 1)
+        let entry = entries[Int(index)]
+        if entry.first.packed & Self.userNumberMask != 0 { return Int(index) }
+        return entry.next == 0 ? nil : Self.laterOwnerBit | Int(entry.next - 1)
     }
 
-    /// The addresses of owner record `owner`.
+    /// The addresses of owner number `owner`.
     func addresses(ofOwner owner: Int) -> (ipv4: IPv4Address?, ipv6: IPv6Address?) {
-        let record = owners[owner]
-        let ipv4 = record.flags & Self.hasV4 != 0 ? IPv4Address(value: record.v4) : nil
-        let high = record.flags & ~Self.hasV4
-        let ipv6 = high == 0 ? nil : IPv6Address(high: v6Highs[Int(high - 1)], low: record.v6Low)
+        let record = self.record(owner)
+        let ipv4 = record.packed & Self.hasV4 != 0 ? IPv4Address(value: record.v4) : nil
+        let v6 = record.packed >> Self.v6Shift
+        let ipv6: IPv6Address?
+        switch v6 {
+        case 0: ipv6 = nil
+        case Self.v6Whole: ipv6 = wholeV6[UInt64(owner)]
+        default: ipv6 = Self.adding(record.v4, to: v6Deltas[Int(v6 - 1)])
+        }
         return (ipv4, ipv6)
     }
 
@@ -117,8 +193,8 @@ struct AliasIndex {
 
     /// The rate-limit key of an owner's reports.
     static func ownerKey(_ owner: Int) -> UInt64 { UInt64(owner) }
-    /// The rate-limit key of union (unknown uid) reports of entry `index`.
-    static func unionKey(_ index: Int32) -> UInt64 { 1 << 32 | UInt64(UInt32(index)) }
+    /// The rate-limit key of union (unknown uid) reports of entry `index` (owner numbers are below 2^33).
+    static func unionKey(_ index: Int32) -> UInt64 { 1 << 33 | UInt64(UInt32(index)) }
 
     /// Whether a report for `key` is due (none within `interval`); if so, records `now` as its time.
     mutating func shouldReport(_ key: UInt64, now: UInt64, interval: UInt64) -> Bool {
@@ -131,10 +207,42 @@ struct AliasIndex {
         return true
     }
 
+    /// The slot where the probe for `hash` starts: the hash scaled to the table size (any size, not only
+    /// powers of two).
+    @inline(__always)
+    private func home(_ hash: Int) -> Int {
+        Int(truncatingIfNeeded: UInt64(UInt(bitPattern: hash)).multipliedFullWidth(by: UInt64(table.count)).high)
+    }
+
+    @inline(__always)
+    private func isOwned(_ owner: Owner, by uid: UInt32) -> Bool {
+        let number = Int(owner.packed & Self.userNumberMask)
+        return number != 0 && userUIDs[number] == uid
+    }
+
+    @inline(__always)
+    private func record(_ owner: Int) -> Owner {
+        owner & Self.laterOwnerBit == 0
+            ? entries[owner].first : laterOwners[owner & ~Self.laterOwnerBit].owner
+    }
+
+    /// `ipv6 - v4` as 128-bit numbers (wrapping): the difference `adding` turns back into `ipv6`.
+    static func difference(_ ipv6: IPv6Address, minus v4: UInt32) -> IPv6Address {
+        let (low, borrow) = ipv6.low.subtractingReportingOverflow(UInt64(v4))
+        return IPv6Address(high: ipv6.high &- (borrow ? 1 : 0), low: low)
+    }
+
+    @inline(__always)
+    static func adding(_ v4: UInt32, to delta: IPv6Address) -> IPv6Address {
+        let (low, carry) = delta.low.addingReportingOverflow(UInt64(v4))
+        return IPv6Address(high: delta.high &+ (carry ? 1 : 0), low: low)
+    }
+
     // MARK: views
 
     /// Replaces `uid`'s view; returns whether anything changed. Names that are not valid DNS names are
-    /// skipped and returned in `rejected`. A name repeated in one view: the last one wins.
+    /// skipped and returned in `rejected` (so is every name of a view beyond `maxUsers` users). A name
+    /// repeated in one view: the last one wins.
     mutating func setView(uid: UInt32, entries newEntries: [AliasEntry]) -> (changed: Bool, rejected: [String]) {
         var rejected: [String] = []
         // The new view's lowercased wire names back to back (length byte + name), one allocation.
@@ -166,43 +274,56 @@ struct AliasIndex {
             kept.append(position)
         }
         let fingerprint = hasher.finalize()
-        if let old = views[uid], old.fingerprint == fingerprint, old.indices.count == kept.count {
-            return (false, rejected)
+        let old = users[uid]
+        if let old, old.fingerprint == fingerprint, old.viewLength == kept.count { return (false, rejected) }
+        if old == nil && kept.isEmpty { return (false, rejected) }
+        guard var user = old ?? newUser(uid) else {
+            // Every user number is taken: this user's aliases are not served, and the caller hears why.
+            return (false, rejected + kept.map { newEntries[$0].name })
         }
-        if views[uid] == nil && kept.isEmpty { return (false, rejected) }
-        // Detach the old owners but keep their names until the new view is in, so names in both stay put.
-        let oldIndices = views.removeValue(forKey: uid)?.indices ?? []
-        for index in oldIndices { removeOwner(uid: uid, from: index) }
-        var indices: [UInt32] = []
+        // What this view keeps or adds is marked with the other generation; what still has the user's current
+        // one afterwards was dropped.
+        let generation = user.generation ^ Self.generation
+        var keptOwners = 0
+        var addedOwners = 0
         if !kept.isEmpty {
-            reserve(names: kept.count, bytes: storedBytes, owners: kept.count)
-            indices.reserveCapacity(kept.count)
+            names.reserve(storedBytes)
+            Self.grow(&entries, by: max(0, kept.count - freeEntries.count))
             var offset = 0
-            for position in kept {
+            for (done, position) in kept.enumerated() {
                 let length = Int(scratch[offset])
                 let wire = (offset + 1)..<(offset + 1 + length)
-                let index = scratch.withUnsafeBufferPointer { findOrInsert(UnsafeBufferPointer(rebasing: $0[wire])) }
+                let index = scratch.withUnsafeBufferPointer {
+                    findOrInsert(UnsafeBufferPointer(rebasing: $0[wire]), upTo: kept.count - done)
+                }
                 offset += 1 + length
                 let entry = newEntries[position]
-                if spelled[index] == nil, entries[Int(index)].firstOwner == 0 {
-                    // A new name, or one whose owners all left: this spelling is the reported one. (The stored
-                    // name is this wire name, which the scratch holds whole.)
-                    if !Self.isPlainSpelling(entry.name, of: scratch[wire]) { spelled[index] = entry.name }
-                }
-                if let existing = owner(of: Int32(index), uid: uid) {
-                    owners[existing] = makeOwner(uid: uid, entry, next: owners[existing].next)
+                if let existing = owner(of: index, number: user.number) {
+                    if record(existing).packed & Self.generation != generation { keptOwners += 1 }
+                    setOwner(existing, user: user.number | generation, entry)
                 } else {
-                    let owner = allocateOwner(makeOwner(uid: uid, entry, next: entries[Int(index)].firstOwner))
-                    entries[Int(index)].firstOwner = UInt32(owner + 1)
-                    indices.append(index)
+                    if !hasOwners(index), spelled[index] == nil {
+                        // A new name: this spelling is the reported one. (The stored name is this wire name,
+                        // which the scratch holds whole.)
+                        if !Self.isPlainSpelling(entry.name, of: scratch[wire]) { spelled[index] = entry.name }
+                    }
+                    addOwner(to: index, user: user.number | generation, entry)
+                    addedOwners += 1
                 }
             }
-            views[uid] = (indices, fingerprint)
         }
-        for index in oldIndices where entries[Int(index)].firstOwner == 0 { unlink(index) }
-        if ownerCount == 0 {
-            v6Highs.removeAll()
-            v6HighIndex.removeAll()
+        let dropped = user.owners - keptOwners
+        if dropped > 0 { removeOwners(user: user.number | user.generation, count: dropped) }
+        user.owners = keptOwners + addedOwners
+        user.generation = generation
+        user.fingerprint = fingerprint
+        user.viewLength = kept.count
+        if user.owners == 0 {
+            users.removeValue(forKey: uid)
+            freeUserNumbers.append(user.number)
+            userUIDs[Int(user.number)] = 0
+        } else {
+            users[uid] = user
         }
         compactIfWasteful()
         return (true, rejected)
@@ -296,156 +417,276 @@ struct AliasIndex {
         names.hash(entries[Int(index)].name)
     }
 
-    /// Grows each store once for a batch, with a little headroom rather than Array's doubling.
-    private mutating func reserve(names: Int, bytes: Int, owners count: Int) {
-        func grow<T>(_ array: inout [T], _ extra: Int) {
-            let needed = array.count + extra
-            if array.capacity < needed { array.reserveCapacity(needed + needed / 8) }
-        }
-        self.names.reserve(bytes)
-        grow(&entries, max(0, names - freeEntries.count))
-        grow(&owners, max(0, count - freeOwners.count))
-        var size = max(table.count, 64)
-        while (nameCount + names) * 2 > size { size *= 2 }
-        if size != table.count { rehash(size: size) }
+    /// Grows `array` once for a batch, with a little headroom rather than Array's doubling.
+    private static func grow<T>(_ array: inout [T], by extra: Int) {
+        let needed = array.count + extra
+        if array.capacity < needed { array.reserveCapacity(needed + needed / 8) }
     }
 
+    // MARK: the name table
+
+    /// Slots for `names` names at 70 % load: a miss probes ~6 slots (~13 at 80 %, where the table grows),
+    /// and the distance and hash bits in each slot keep the names of the other entries unread.
+    private static func tableSize(for names: Int) -> Int { max(16, names * 10 / 7 + 1) }
+
+    /// Rebuilds the table with `size` slots, and as many index bits as the entries may need before the
+    /// next rebuild (one spare bit: the entries array grows by at most 1/8 per batch). Of the bits left,
+    /// up to 5 hold the distance (at 80 % load few names sit 31 slots past their home), the rest hash bits.
     private mutating func rehash(size: Int) {
-        var newTable = [UInt32](repeating: 0, count: size)
-        let mask = size - 1
-        for (index, entry) in entries.enumerated() where entry.name != Self.freeEntry {
-            var slot = hash(ofEntry: UInt32(index)) & mask
-            while newTable[slot] != 0 { slot = (slot + 1) & mask }
-            newTable[slot] = UInt32(index + 1)
+        let entryLimit = max(entries.capacity, entries.count + 1, 16) + 1
+        indexBits = UInt32(min(32, Int.bitWidth - entryLimit.leadingZeroBitCount + 1))
+        let distanceBits = min(5, 32 - indexBits)
+        indexMask = UInt32(truncatingIfNeeded: (1 << UInt64(indexBits)) - 1)
+        distanceMax = (1 << distanceBits) - 1
+        tagMask = ~(indexMask | distanceMax << indexBits)
+        table = [UInt32](repeating: 0, count: size)
+        for index in entries.indices where entries[index].name != Self.freeEntry {
+            place(UInt32(index), hash: hash(ofEntry: UInt32(index)))
         }
-        table = newTable
     }
 
-    /// The entry of the lowercased wire name `wire`, inserted when new (the table has room: `reserve`).
-    private mutating func findOrInsert(_ wire: UnsafeBufferPointer<UInt8>) -> UInt32 {
-        if (nameCount + 1) * 2 > table.count { rehash(size: max(64, table.count * 2)) }
-        let mask = table.count - 1
-        var slot = Self.hash(wire) & mask
-        while true {
-            let reference = table[slot]
-            if reference == 0 { break }
-            if names.equals(entries[Int(reference - 1)].name, wire.baseAddress!, count: wire.count) {
-                return reference - 1
-            }
-            slot = (slot + 1) & mask
+    /// Puts entry `index` in the first empty slot of its probe.
+    private mutating func place(_ index: UInt32, hash: Int) {
+        var slot = home(hash)
+        var distance: UInt32 = 0
+        while table[slot] != 0 {
+            slot += 1
+            if slot == table.count { slot = 0 }
+            distance += 1
         }
-        let entry = Entry(name: names.append(wire), firstOwner: 0)
-        let index: UInt32
-        if let free = freeEntries.popLast() {
-            index = free
-            entries[Int(free)] = entry
+        table[slot] = UInt32(truncatingIfNeeded: hash) & tagMask | min(distance, distanceMax) << indexBits | (index + 1)
+    }
+
+    /// The entry of the lowercased wire name `wire`, inserted when new. `upTo`: how many names (this one
+    /// included) the caller may still insert, so that a batch grows the table at most once.
+    private mutating func findOrInsert(_ wire: UnsafeBufferPointer<UInt8>, upTo remaining: Int) -> UInt32 {
+        let hash = Self.hash(wire)
+        if let known = lookup(wire.baseAddress!, count: wire.count, hash: hash) { return known }
+        let index = freeEntries.last ?? UInt32(entries.count)
+        if table.isEmpty || (nameCount + 1) * 5 > table.count * 4 {
+            rehash(size: Self.tableSize(for: nameCount + remaining))
+        } else if UInt64(index) + 1 > UInt64(indexMask) {
+            rehash(size: table.count)
+        }
+        let entry = Entry(name: names.append(wire), first: Owner(v4: 0, packed: 0), next: 0)
+        if freeEntries.popLast() != nil {
+            entries[Int(index)] = entry
         } else {
-            index = UInt32(entries.count)
             entries.append(entry)
         }
-        table[slot] = index + 1
+        place(index, hash: hash)
         nameCount += 1
         return index
     }
 
     /// Removes entry `index` (no owners left) from the table (backward-shift deletion) and frees it.
     private mutating func unlink(_ index: UInt32) {
-        let mask = table.count - 1
-        var hole = hash(ofEntry: index) & mask
-        while table[hole] != index + 1 { hole = (hole + 1) & mask }
+        let size = table.count
+        var hole = home(hash(ofEntry: index))
+        while table[hole] & indexMask != index + 1 {
+            if table[hole] == 0 {
+                // Not in the table (cannot happen): free it all the same rather than probe forever.
+                release(index)
+                return
+            }
+            hole += 1
+            if hole == size { hole = 0 }
+        }
         table[hole] = 0
         var probe = hole
         while true {
-            probe = (probe + 1) & mask
-            let reference = table[probe]
-            if reference == 0 { break }
-            let home = hash(ofEntry: reference - 1) & mask
-            // Move it into the hole when the hole lies on its probe path (cyclically between home and probe).
-            if (probe &- home) & mask >= (probe &- hole) & mask {
-                table[hole] = reference
+            probe += 1
+            if probe == size { probe = 0 }
+            let value = table[probe]
+            if value == 0 { break }
+            let stored = (value >> indexBits) & distanceMax
+            let distance =
+                stored < distanceMax
+                ? Int(stored) : (probe - home(hash(ofEntry: (value & indexMask) - 1)) + size) % size
+            // Move it into the hole when the hole lies on its probe path (cyclically from its home slot to
+            // where it is now).
+            let gap = (probe - hole + size) % size
+            if distance >= gap {
+                let moved = UInt32(min(distance - gap, Int(distanceMax)))
+                table[hole] = value & (indexMask | tagMask) | moved << indexBits
                 table[probe] = 0
                 hole = probe
             }
         }
+        release(index)
+    }
+
+    /// Frees entry `index`, which is no longer in the table.
+    private mutating func release(_ index: UInt32) {
         names.free(entries[Int(index)].name)
-        entries[Int(index)] = Entry(name: Self.freeEntry, firstOwner: 0)
+        entries[Int(index)] = Entry(name: Self.freeEntry, first: Owner(v4: 0, packed: 0), next: 0)
         freeEntries.append(index)
         nameCount -= 1
         spelled.removeValue(forKey: index)
         reported.remove(Self.unionKey(Int32(index)))
     }
 
-    private mutating func makeOwner(uid: UInt32, _ entry: AliasEntry, next: UInt32) -> Owner {
-        var flags: UInt32 = 0
-        if entry.ipv4 != nil { flags |= Self.hasV4 }
-        if let ipv6 = entry.ipv6 {
-            if v6Highs.count >= 1 << 20 { collectV6Highs() }
-            if let known = v6HighIndex[ipv6.high] {
-                flags |= known + 1
-            } else {
-                v6Highs.append(ipv6.high)
-                v6HighIndex[ipv6.high] = UInt32(v6Highs.count - 1)
-                flags |= UInt32(v6Highs.count)
-            }
+    // MARK: owners
+
+    /// A number for `uid`'s first view; nil when all `maxUsers` are taken.
+    private mutating func newUser(_ uid: UInt32) -> User? {
+        let number: UInt32
+        if let free = freeUserNumbers.popLast() {
+            number = free
+            userUIDs[Int(number)] = uid
+        } else {
+            guard userUIDs.count <= Self.maxUsers else { return nil }
+            number = UInt32(userUIDs.count)
+            userUIDs.append(uid)
         }
-        return Owner(v6Low: entry.ipv6?.low ?? 0, uid: uid, v4: entry.ipv4?.value ?? 0, flags: flags, next: next)
+        return User(number: number, owners: 0, fingerprint: 0, viewLength: 0, generation: 0)
     }
 
-    /// Drops the IPv6 high halves no owner uses any more (only after a million distinct ones).
-    private mutating func collectV6Highs() {
-        var used: [UInt64] = []
-        var map: [UInt64: UInt32] = [:]
-        for index in owners.indices {
-            let high = owners[index].flags & ~Self.hasV4
-            guard high != 0 else { continue }
-            let value = v6Highs[Int(high - 1)]
-            let newIndex: UInt32
-            if let known = map[value] {
-                newIndex = known
-            } else {
-                newIndex = UInt32(used.count)
-                used.append(value)
-                map[value] = newIndex
-            }
-            owners[index].flags = (owners[index].flags & Self.hasV4) | (newIndex + 1)
-        }
-        v6Highs = used
-        v6HighIndex = map
-    }
-
-    private mutating func allocateOwner(_ owner: Owner) -> Int {
-        if let free = freeOwners.popLast() {
-            owners[Int(free)] = owner
-            return Int(free)
-        }
-        owners.append(owner)
-        return owners.count - 1
-    }
-
-    private mutating func removeOwner(uid: UInt32, from index: UInt32) {
-        var previous: UInt32 = 0
-        var reference = entries[Int(index)].firstOwner
+    private func owner(of index: UInt32, number: UInt32) -> Int? {
+        let entry = entries[Int(index)]
+        if entry.first.packed & Self.userNumberMask == number { return Int(index) }
+        var reference = entry.next
         while reference != 0 {
-            let owner = owners[Int(reference - 1)]
-            if owner.uid == uid {
-                if previous == 0 {
-                    entries[Int(index)].firstOwner = owner.next
-                } else {
-                    owners[Int(previous - 1)].next = owner.next
-                }
-                // Free freed owners' free-list slots hold no addresses: flags 0, uid 0, next 0.
-                owners[Int(reference - 1)] = Owner(v6Low: 0, uid: 0, v4: 0, flags: 0, next: 0)
-                freeOwners.append(reference - 1)
-                reported.remove(Self.ownerKey(Int(reference - 1)))
-                return
-            }
-            previous = reference
-            reference = owner.next
+            let later = laterOwners[Int(reference - 1)]
+            if later.owner.packed & Self.userNumberMask == number { return Self.laterOwnerBit | Int(reference - 1) }
+            reference = later.next
+        }
+        return nil
+    }
+
+    private func hasOwners(_ index: UInt32) -> Bool {
+        entries[Int(index)].first.packed & Self.userNumberMask != 0 || entries[Int(index)].next != 0
+    }
+
+    /// Adds an owner to entry `index`: `user` is the user number with its generation bit.
+    private mutating func addOwner(to index: UInt32, user: UInt32, _ entry: AliasEntry) {
+        ownerCount += 1
+        if entries[Int(index)].first.packed & Self.userNumberMask == 0 {
+            setOwner(Int(index), user: user, entry)
+            return
+        }
+        let later = LaterOwner(owner: Owner(v4: 0, packed: 0), next: entries[Int(index)].next)
+        let position: Int
+        if let free = freeLaterOwners.popLast() {
+            position = Int(free)
+            laterOwners[position] = later
+        } else {
+            position = laterOwners.count
+            laterOwners.append(later)
+        }
+        entries[Int(index)].next = UInt32(position + 1)
+        setOwner(Self.laterOwnerBit | position, user: user, entry)
+    }
+
+    /// Writes owner `owner`'s user and addresses.
+    private mutating func setOwner(_ owner: Int, user: UInt32, _ entry: AliasEntry) {
+        let v4 = entry.ipv4?.value ?? 0
+        var packed = user
+        if entry.ipv4 != nil { packed |= Self.hasV4 }
+        let previous = record(owner).packed >> Self.v6Shift
+        if let ipv6 = entry.ipv6 {
+            let where6 = v6DeltaNumber(Self.difference(ipv6, minus: v4)) ?? Self.v6Whole
+            packed |= where6 << Self.v6Shift
+            if where6 == Self.v6Whole { wholeV6.insert(ipv6, for: UInt64(owner)) }
+        }
+        if previous == Self.v6Whole, packed >> Self.v6Shift != Self.v6Whole { wholeV6.remove(UInt64(owner)) }
+        if previous != 0, previous != Self.v6Whole { v6DeltasMayBeUnused = true }
+        if owner & Self.laterOwnerBit == 0 {
+            entries[owner].first = Owner(v4: v4, packed: packed)
+        } else {
+            laterOwners[owner & ~Self.laterOwnerBit].owner = Owner(v4: v4, packed: packed)
         }
     }
 
-    /// Rewrites the arena without freed names when they take more room than the live ones, and shrinks the
-    /// table when it is mostly empty.
+    /// Forgets what owner `owner` held elsewhere (its whole IPv6 address, its report time).
+    private mutating func forget(_ owner: Int) {
+        let v6 = record(owner).packed >> Self.v6Shift
+        if v6 == Self.v6Whole { wholeV6.remove(UInt64(owner)) }
+        if v6 != 0, v6 != Self.v6Whole { v6DeltasMayBeUnused = true }
+        reported.remove(Self.ownerKey(owner))
+        ownerCount -= 1
+    }
+
+    /// Removes `count` owners whose packed user number and generation are `user`, in one pass over the
+    /// entries (a user has at most one owner per name); frees the names left without owners.
+    private mutating func removeOwners(user: UInt32, count: Int) {
+        let mask = Self.userNumberMask | Self.generation
+        var left = count
+        var orphans: [UInt32] = []
+        for index in entries.indices where entries[index].name != Self.freeEntry {
+            if left == 0 { break }
+            if entries[index].first.packed & mask == user {
+                forget(index)
+                entries[index].first = Owner(v4: 0, packed: 0)
+                left -= 1
+            } else {
+                var previous: UInt32 = 0
+                var reference = entries[index].next
+                while reference != 0 {
+                    let later = laterOwners[Int(reference - 1)]
+                    if later.owner.packed & mask == user {
+                        forget(Self.laterOwnerBit | Int(reference - 1))
+                        if previous == 0 {
+                            entries[index].next = later.next
+                        } else {
+                            laterOwners[Int(previous - 1)].next = later.next
+                        }
+                        // A free slot holds no user and no address.
+                        laterOwners[Int(reference - 1)] = LaterOwner(owner: Owner(v4: 0, packed: 0), next: 0)
+                        freeLaterOwners.append(reference - 1)
+                        left -= 1
+                        break
+                    }
+                    previous = reference
+                    reference = later.next
+                }
+            }
+            if !hasOwners(UInt32(index)) { orphans.append(UInt32(index)) }
+        }
+        // Most names going at once: one rebuild (a hash per name kept) instead of a backward shift (a hash
+        // per name removed) each.
+        if orphans.count * 2 > nameCount {
+            for index in orphans { release(index) }
+            if nameCount > 0 { rehash(size: Self.tableSize(for: nameCount)) } else { table = [] }
+        } else {
+            for index in orphans { unlink(index) }
+        }
+    }
+
+    /// The `v6Deltas` number (index + 1) of `delta`, interned if new; nil when the table is full.
+    private mutating func v6DeltaNumber(_ delta: IPv6Address) -> UInt32? {
+        if let known = v6DeltaIndex[delta] { return known + 1 }
+        if v6Deltas.count >= Self.maxV6Deltas, v6DeltasMayBeUnused { collectV6Deltas() }
+        guard v6Deltas.count < Self.maxV6Deltas else { return nil }
+        v6DeltaIndex[delta] = UInt32(v6Deltas.count)
+        v6Deltas.append(delta)
+        return UInt32(v6Deltas.count)
+    }
+
+    /// Drops the differences no owner uses any more, renumbering the rest.
+    private mutating func collectV6Deltas() {
+        var renumbered = [UInt32](repeating: 0, count: v6Deltas.count + 1)
+        var used: [IPv6Address] = []
+        func renumber(_ owner: inout Owner) {
+            let number = owner.packed >> Self.v6Shift
+            guard number != 0, number != Self.v6Whole else { return }
+            if renumbered[Int(number)] == 0 {
+                used.append(v6Deltas[Int(number - 1)])
+                renumbered[Int(number)] = UInt32(used.count)
+            }
+            owner.packed = owner.packed & ~(Self.v6Whole << Self.v6Shift) | renumbered[Int(number)] << Self.v6Shift
+        }
+        for index in entries.indices { renumber(&entries[index].first) }
+        for index in laterOwners.indices { renumber(&laterOwners[index].owner) }
+        v6Deltas = used
+        v6DeltaIndex = [:]
+        for (index, delta) in used.enumerated() { v6DeltaIndex[delta] = UInt32(index) }
+        v6DeltasMayBeUnused = false
+    }
+
+    /// Rewrites the arena without freed names when they take more room than the live ones, shrinks the
+    /// table when it is under a quarter full (back to 70 %, far from the 80 % that grows it), and lets go
+    /// of everything once empty.
     private mutating func compactIfWasteful() {
         if names.isWasteful {
             // A fresh arena also drops the suffixes no live name uses.
@@ -456,10 +697,8 @@ struct AliasIndex {
             }
             names = fresh
         }
-        if table.count > 64, nameCount > 0, nameCount * 8 < table.count {
-            var size = 64
-            while nameCount * 2 > size { size *= 2 }
-            rehash(size: size * 2)
+        if table.count > 64, nameCount > 0, nameCount * 4 < table.count {
+            rehash(size: Self.tableSize(for: nameCount))
         }
         if nameCount == 0 {
             entries = []
@@ -468,8 +707,12 @@ struct AliasIndex {
             table = []
         }
         if ownerCount == 0 {
-            owners = []
-            freeOwners = []
+            laterOwners = []
+            freeLaterOwners = []
+            v6Deltas = []
+            v6DeltaIndex = [:]
+            v6DeltasMayBeUnused = false
+            wholeV6 = UInt64Table()
         }
     }
 }

@@ -7,11 +7,12 @@ import DNSCodec
 /// The alias names of `AliasIndex`: lowercased uncompressed wire names back to back, each named by a 32-bit
 /// reference. Names share their zones (issue 8: a million aliases repeat a handful of zones): a name whose
 /// first label is followed by at least `minSuffixLength` bytes is stored as that label and the number of the
-/// rest (the suffix, interned once), so `\x08s3-12345\x05scale\x04test\x00` costs 13 bytes instead of 22.
+/// rest (the suffix, interned once), so `\x08s3-12345\x05scale\x04test\x00` costs 11 bytes instead of 22.
 ///
-/// A whole name is `[wire length][wire]`; a split one (reference bit 31) is `[wire length][first label's
-/// length + 1][first label with its length byte][suffix number, 2 bytes little-endian]`. Suffixes are
-/// `[length][bytes]` in `suffixText`, found through a small open-addressing table while names are added.
+/// A whole name is `[wire length][wire]`; a split one (reference bit 31) is `[first label with its length
+/// byte][suffix number, 2 bytes little-endian]` (its wire length is the label's plus the suffix's, which
+/// stores its own). Suffixes are `[length][bytes]` in `suffixText`, found through a small open-addressing
+/// table while names are added.
 /// Freed names leave garbage until the owner rewrites the live ones into a fresh arena.
 struct WireNameArena {
     private(set) var bytes: [UInt8] = []
@@ -29,10 +30,10 @@ struct WireNameArena {
 
     var isWasteful: Bool { garbage > 4096 && garbage * 2 > bytes.count }
 
-    /// About what `append` takes for `wire` (the first label and 4 bytes, or the whole name and 1).
+    /// About what `append` takes for `wire` (the first label and 2 bytes, or the whole name and 1).
     static func storedSize(_ wire: UnsafeBufferPointer<UInt8>) -> Int {
         let head = Int(wire[0]) + 1
-        return wire.count - head >= minSuffixLength ? head + 4 : wire.count + 1
+        return wire.count - head >= minSuffixLength ? head + 2 : wire.count + 1
     }
 
     /// Stores `wire` (lowercased, 2...255 bytes); returns its reference.
@@ -44,8 +45,6 @@ struct WireNameArena {
         if wire.count - head >= Self.minSuffixLength,
             let number = intern(UnsafeBufferPointer(rebasing: wire[head...]))
         {
-            bytes.append(UInt8(wire.count))
-            bytes.append(UInt8(head))
             bytes.append(contentsOf: UnsafeBufferPointer(rebasing: wire[..<head]))
             bytes.append(UInt8(truncatingIfNeeded: number))
             bytes.append(UInt8(truncatingIfNeeded: number >> 8))
@@ -62,16 +61,18 @@ struct WireNameArena {
     func equals(_ reference: UInt32, _ other: UnsafePointer<UInt8>, count: Int) -> Bool {
         bytes.withUnsafeBufferPointer { all in
             let offset = Int(reference & ~Self.split)
-            guard Int(all[offset]) == count else { return false }
             if reference & Self.split == 0 {
-                return DNSWire.caseInsensitiveEqual(other, all.baseAddress! + offset + 1, count: count)
+                return Int(all[offset]) == count
+                    && DNSWire.caseInsensitiveEqual(other, all.baseAddress! + offset + 1, count: count)
             }
-            let head = Int(all[offset + 1])
-            guard DNSWire.caseInsensitiveEqual(other, all.baseAddress! + offset + 2, count: head) else { return false }
-            let number = Int(all[offset + 2 + head]) | Int(all[offset + 3 + head]) << 8
+            let head = Int(all[offset]) + 1
+            let number = Int(all[offset + head]) | Int(all[offset + head + 1]) << 8
             return suffixText.withUnsafeBufferPointer { suffixes in
-                DNSWire.caseInsensitiveEqual(
-                    other + head, suffixes.baseAddress! + Int(suffixOffsets[number]) + 1, count: count - head)
+                let start = Int(suffixOffsets[number])
+                return head + Int(suffixes[start]) == count
+                    && DNSWire.caseInsensitiveEqual(other, all.baseAddress! + offset, count: head)
+                    && DNSWire.caseInsensitiveEqual(
+                        other + head, suffixes.baseAddress! + start + 1, count: count - head)
             }
         }
     }
@@ -80,22 +81,20 @@ struct WireNameArena {
     func withWire<R>(_ reference: UInt32, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         bytes.withUnsafeBufferPointer { all in
             let offset = Int(reference & ~Self.split)
-            let count = Int(all[offset])
             if reference & Self.split == 0 {
+                let count = Int(all[offset])
                 return body(UnsafeBufferPointer(rebasing: all[(offset + 1)..<(offset + 1 + count)]))
             }
-            let head = Int(all[offset + 1])
-            let number = Int(all[offset + 2 + head]) | Int(all[offset + 3 + head]) << 8
-            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count) { whole in
-                _ = whole.initialize(
-                    fromContentsOf: UnsafeBufferPointer(rebasing: all[(offset + 2)..<(offset + 2 + head)]))
-                suffixText.withUnsafeBufferPointer { suffixes in
-                    let start = Int(suffixOffsets[number]) + 1
-                    _ = UnsafeMutableBufferPointer(rebasing: whole[head...])
-                        .initialize(
-                            fromContentsOf: UnsafeBufferPointer(rebasing: suffixes[start..<(start + count - head)]))
+            let head = Int(all[offset]) + 1
+            let number = Int(all[offset + head]) | Int(all[offset + head + 1]) << 8
+            return suffixText.withUnsafeBufferPointer { suffixes in
+                let start = Int(suffixOffsets[number])
+                let suffix = UnsafeBufferPointer(rebasing: suffixes[(start + 1)..<(start + 1 + Int(suffixes[start]))])
+                return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: head + suffix.count) { whole in
+                    _ = whole.initialize(fromContentsOf: UnsafeBufferPointer(rebasing: all[offset..<(offset + head)]))
+                    _ = UnsafeMutableBufferPointer(rebasing: whole[head...]).initialize(fromContentsOf: suffix)
+                    return body(UnsafeBufferPointer(whole))
                 }
-                return body(UnsafeBufferPointer(whole))
             }
         }
     }
@@ -111,7 +110,7 @@ struct WireNameArena {
 
     mutating func free(_ reference: UInt32) {
         let offset = Int(reference & ~Self.split)
-        garbage += reference & Self.split == 0 ? 1 + Int(bytes[offset]) : 4 + Int(bytes[offset + 1])
+        garbage += reference & Self.split == 0 ? 1 + Int(bytes[offset]) : 3 + Int(bytes[offset])
     }
 
     mutating func reserve(_ extra: Int) {

@@ -26,8 +26,8 @@ final class WireNameArenaTests: XCTestCase {
         XCTAssertNotEqual(references[1] & WireNameArena.split, 0, "split, the same suffix")
         XCTAssertEqual(references[2] & WireNameArena.split, 0, "suffix \\x01x\\x00 is too short")
         XCTAssertEqual(references[3] & WireNameArena.split, 0, "one label")
-        // The second name in the zone costs its label and 4 bytes.
-        XCTAssertEqual(Int(references[2] & ~WireNameArena.split) - Int(references[1] & ~WireNameArena.split), 3 + 4)
+        // The second name in the zone costs its label (with its length byte) and the 2-byte suffix number.
+        XCTAssertEqual(Int(references[2] & ~WireNameArena.split) - Int(references[1] & ~WireNameArena.split), 3 + 2)
         for (text, reference) in zip(texts, references) {
             let whole = try wire(text)
             XCTAssertEqual(arena.wire(reference), whole, text)
