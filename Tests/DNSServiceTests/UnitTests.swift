@@ -369,6 +369,23 @@ final class OwnerCacheTests: XCTestCase {
         cache.removeAll()
         XCTAssertTrue(cache.lookup(a, now: 150) == nil, "not cached")
     }
+
+    /// dnsperf's 100 sockets (and twice as many): every client stays cached. A direct-mapped cache of the
+    /// same size put pairs of them in one slot, where each evicted the other on every query.
+    func testManyClientsAllStayCached() throws {
+        var cache = OwnerCache()
+        let clients = try (0..<200).map { try SocketAddress(ipAddress: "100.64.0.1", port: 1024 + $0 * 277) }
+        for (index, client) in clients.enumerated() { cache.store(client, uid: UInt32(index), until: 100) }
+        for round in 0..<3 {
+            for (index, client) in clients.enumerated() {
+                XCTAssertEqual(cache.lookup(client, now: 50), .some(UInt32(index)), "client \(index), round \(round)")
+            }
+        }
+        // A full set gives way to the entry that expires first, not to a live neighbour at random.
+        let newcomer = try SocketAddress(ipAddress: "100.64.0.2", port: 53)
+        cache.store(newcomer, uid: 7, until: 300)
+        XCTAssertEqual(cache.lookup(newcomer, now: 50), .some(7))
+    }
 }
 
 /// The TCP pipeline (frame decoder + query handler) on an EmbeddedChannel.
