@@ -48,8 +48,11 @@ final class NameTable: @unchecked Sendable {
     /// One more than the highest number handed out: the size of a table indexed by number.
     var numberLimit: Int { offsets.count }
 
+    /// A collection waits for at least this many drops (tests lower it).
+    var collectionThreshold = 4096
+
     /// Whether enough names were dropped since the last collection for one to pay.
-    var collectionDue: Bool { dropped >= 4096 && dropped * 4 >= count }
+    var collectionDue: Bool { dropped >= collectionThreshold && dropped * 4 >= count }
 
     func find(_ text: String) -> UInt32? {
         var text = text

@@ -245,7 +245,16 @@ final class BrokerEndToEndTests: XCTestCase {
             settings.v4Base = IPText.parseV4("100.80.0.0")!
             settings.v4PrefixLength = 12
             let newSettings = settings
+            try await h.onCore { $0.names.collectionThreshold = 1 }
             try await h.onCore { $0.apply(settings: newSettings) }
+            // The old allocator's names were let go; the tick collects what nothing holds any more, and
+            // alice's listing and the new allocator still hold all three.
+            let (dropped, names) = try await h.onCore { core in
+                core.tick(at: .now())
+                return (core.names.dropped, core.names.count)
+            }
+            XCTAssertEqual(dropped, 0, "collected")
+            XCTAssertEqual(names, 3)
             let moved = fresh.views[alice]?.first { $0.alias == "echo.bca.test" }
             let v4 = try XCTUnwrap(moved?.addresses.v4)
             XCTAssertEqual(v4 & 0xfff0_0000, IPText.parseV4("100.80.0.0")!)
