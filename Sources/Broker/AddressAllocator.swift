@@ -188,30 +188,45 @@ public struct AddressAllocator: Sendable {
     public mutating func allocateRecords(_ aliases: some Sequence<String>, at now: NIODeadline)
         -> (records: [UInt32], failure: AllocationFailure?)
     {
+        let numbers = aliases.map { names.intern($0) }
+        let result = allocateRecords(names: numbers, at: now)
+        // A name interned here that got no record is nobody's: the next collection may take it.
+        names.noteDropped(numbers.count { !hasRecord($0) })
+        return result
+    }
+
+    /// `allocateRecords(_:at:)` for names already in `names`, by number (what the users' listings hold: no
+    /// string and no lookup per alias). A record's number is its name's.
+    mutating func allocateRecords(names numbers: [UInt32], at now: NIODeadline)
+        -> (records: [UInt32], failure: AllocationFailure?)
+    {
         expireQuarantine(at: now)
         var placed: [UInt32] = []
-        var fresh: [(home: UInt64, value: String)] = []
-        for alias in aliases {
-            var text = alias
-            if let index = text.withUTF8({ findName($0) }) {
-                if isQuarantined(index) {
-                    quarantinedRecords.removeValue(forKey: index)
-                    records[Int(index)].holds = 0
+        var fresh: [(home: UInt64, name: UInt32)] = []
+        for number in numbers {
+            if hasRecord(number) {
+                if isQuarantined(number) {
+                    quarantinedRecords.removeValue(forKey: number)
+                    records[Int(number)].holds = 0
                     allocatedCount += 1
                 }
-                placed.append(index)
+                placed.append(number)
             } else {
-                fresh.append((StableHash.sipHash24(alias.utf8, key: StableHash.primaryKey), alias))
+                fresh.append((names.withBytes(number) { StableHash.sipHash24($0, key: StableHash.primaryKey) }, number))
             }
         }
-        fresh.sort { $0.home != $1.home ? $0.home < $1.home : $0.value < $1.value }
+        // By home slot, then value (numbers differ between runs and hosts; values do not).
+        fresh.sort {
+            $0.home != $1.home
+                ? $0.home < $1.home : $0.name != $1.name && names.string($0.name) < names.string($1.name)
+        }
         reserve(fresh.count)
         var failure: AllocationFailure?
-        var previous: String?
-        for (home, alias) in fresh where alias != previous {
-            previous = alias
-            switch place(alias, home: home) {
-            case .success(let index): placed.append(index)
+        var previous: UInt32?
+        for (home, number) in fresh where number != previous {
+            previous = number
+            switch place(number, home: home) {
+            case .success: placed.append(number)
             case .failure(let error): failure = error
             }
         }
@@ -259,10 +274,13 @@ public struct AddressAllocator: Sendable {
 
     /// The record of this name, allocated or quarantined.
     private func findName(_ utf8: UnsafeBufferPointer<UInt8>) -> UInt32? {
-        guard let number = names.find(utf8), Int(number) < records.count, records[Int(number)].v4 != 0 else {
-            return nil
-        }
+        guard let number = names.find(utf8), hasRecord(number) else { return nil }
         return number
+    }
+
+    /// Whether name `number` has a record, allocated or quarantined.
+    private func hasRecord(_ number: UInt32) -> Bool {
+        Int(number) < records.count && records[Int(number)].v4 != 0
     }
 
     /// Marks the names of every record, allocated or quarantined (`NameTable.collect`).
@@ -353,7 +371,8 @@ public struct AddressAllocator: Sendable {
         allocatedCount += 1
     }
 
-    private mutating func place(_ alias: String, home: UInt64) -> Result<UInt32, AllocationFailure> {
+    /// Gives name `number` the first free slot from `home` on.
+    private mutating func place(_ number: UInt32, home: UInt64) -> Result<Void, AllocationFailure> {
         guard allocatedCount < capacity else {
             return .failure(
                 v4Size - 3 <= slots ? .v4PoolExhausted(prefix: v4PrefixText) : .v6PoolExhausted(prefix: v6PrefixText))
@@ -369,9 +388,8 @@ public struct AddressAllocator: Sendable {
         while findV4(v4Pool.base + 2 + UInt32(slot)) != nil {
             slot = (slot + 1) % slots
         }
-        let number = names.intern(alias)
         add(number, v4: v4Pool.base + 2 + UInt32(slot))
-        return .success(number)
+        return .success(())
     }
 }
 

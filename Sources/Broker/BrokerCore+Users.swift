@@ -175,10 +175,10 @@ extension BrokerCore {
         let now = NIODeadline.now()
         var held: [UInt32] = []
         if agentPause == nil, let user = users[uid] {
-            var values: [String] = []
+            var values: [UInt32] = []
             values.reserveCapacity(user.listed.count + user.learned.count)
-            user.forEachViewValue { values.append($0) }
-            let (records, failure) = allocator.allocateRecords(values, at: now)
+            user.forEachViewName { values.append($0) }
+            let (records, failure) = allocator.allocateRecords(names: values, at: now)
             held = records
             if let failure {
                 addStatus(.error, "\(failure): some aliases get no address (use a larger v4_prefix/v6_prefix)")

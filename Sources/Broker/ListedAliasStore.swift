@@ -68,9 +68,14 @@ public struct ListedAliasStore: Sendable {
         for record in records where record.id != Self.freeRecord { body(names.string(record.value)) }
     }
 
+    /// Every listed alias's value as its `NameTable` number (once per id, like `forEachValue`).
+    func forEachValueName(_ body: (UInt32) -> Void) {
+        for record in records where record.id != Self.freeRecord { body(record.value) }
+    }
+
     /// Marks every name this store uses (`NameTable.collect`).
     func markNames(_ marks: inout NameTable.Marks) {
-        for record in records where record.id != Self.freeRecord { marks.insert(record.value) }
+        forEachValueName { marks.insert($0) }
     }
 
     public var aliases: [ListedAlias] {

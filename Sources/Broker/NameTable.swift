@@ -96,6 +96,10 @@ final class NameTable: @unchecked Sendable {
         arena.string(at: offsets[Int(number)])
     }
 
+    func withBytes<R>(_ number: UInt32, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        arena.withBytes(at: offsets[Int(number)], body)
+    }
+
     func equals(_ number: UInt32, _ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
         arena.equals(at: offsets[Int(number)], utf8)
     }

@@ -119,12 +119,12 @@ public struct UserState: Sendable {
         return values
     }
 
-    /// Calls `body` with every value of `viewAliases` (a value may come more than once), without
-    /// building the set.
-    public func forEachViewValue(_ body: (String) -> Void) {
+    /// Calls `body` with the `NameTable` number of every value of `viewAliases` (a value may come more than
+    /// once), without building the set or a string per listed alias (learned names are interned first).
+    func forEachViewName(_ body: (UInt32) -> Void) {
         guard token != nil, !paused else { return }
-        for value in learned { body(value) }
-        listed.forEachValue(body)
+        for value in learned { body(listed.names.intern(value)) }
+        listed.forEachValueName(body)
     }
 
     /// Whether `alias` is in `viewAliases`, without building it.
