@@ -55,6 +55,20 @@ public enum DNSQueryParser {
     }
 
     public static func parse(_ message: UnsafeRawBufferPointer, name: DNSNameBuffer) -> DNSQueryParseResult {
+        parse(message, name: name, questionOnly: false)
+    }
+
+    /// Reads the header and the question only, with the same checks, and nothing after them (`edns` is nil):
+    /// for a UDP query that filled the server's receive buffer and may have been cut there, which is answered
+    /// TC from its question so the client asks again over TCP.
+    public static func parseQuestion(_ message: UnsafeRawBufferPointer, name: DNSNameBuffer) -> DNSQueryParseResult {
+        parse(message, name: name, questionOnly: true)
+    }
+
+    @inline(__always)
+    private static func parse(
+        _ message: UnsafeRawBufferPointer, name: DNSNameBuffer, questionOnly: Bool
+    ) -> DNSQueryParseResult {
         guard message.count >= DNSLimits.headerLength, message.count <= DNSLimits.maxMessageLength else {
             return .drop
         }
@@ -79,6 +93,7 @@ public enum DNSQueryParser {
                 id: id, flags: flags, questionType: DNSType(rawValue: DNSWire.uint16(message, at: nameEnd)),
                 questionClass: DNSClass(rawValue: DNSWire.uint16(message, at: nameEnd + 2)),
                 questionEnd: nameEnd + 4, edns: nil)
+            if questionOnly { return .query(info) }
             var position = info.questionEnd
             for _ in 0..<recordCount {
                 let record = try skipRecord(message, at: position)

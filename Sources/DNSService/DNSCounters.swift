@@ -15,9 +15,11 @@ public struct DNSCounters: Sendable, Equatable {
     public var formatErrors: UInt64 = 0
     /// Messages without a readable header, responses, and answers for clients that went away.
     public var dropped: UInt64 = 0
-    /// UDP answers replaced by a TC answer because they exceeded the client's limit.
+    /// UDP answers sent as an empty TC answer: over the client's limit, or to a query too long to read
+    /// over UDP (`DNSServer.queryDatagramRoom`).
     public var truncatedAnswers: UInt64 = 0
-    /// Upstream answers with TC that were retried over TCP.
+    /// Upstream answers with TC, or too long to read over UDP (`Forwarder.answerDatagramRoom`), that were
+    /// retried over TCP.
     public var tcpRetries: UInt64 = 0
     /// Questions asked of the broker for fallback users.
     public var fallbackRequests: UInt64 = 0

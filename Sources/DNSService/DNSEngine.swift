@@ -116,6 +116,23 @@ final class DNSEngine {
         }
     }
 
+    /// A UDP query that filled its room in the receive buffer (`DNSServer.queryDatagramRoom`), so its end
+    /// may be missing: answered TC with its question, which sends the client to TCP (RFC 7766 §5), where
+    /// no size cuts it. Without a readable question it is dropped like any unreadable message.
+    func processCutQuery(_ message: ByteBuffer, origin: QueryOrigin) {
+        counters.queries &+= 1
+        switch message.withUnsafeReadableBytes({ DNSQueryParser.parseQuestion($0, name: name) }) {
+        case .query(let info):
+            counters.truncatedAnswers &+= 1
+            emit(to: origin, udpLimit: DNSLimits.classicUDPPayload) { out in
+                DNSResponseWriter.writeEmptyResponse(
+                    into: &out, query: info, name: name, rcode: .noError, truncated: true)
+            }
+        case .drop, .formatError, .notImplemented, .badVersion:
+            counters.dropped &+= 1
+        }
+    }
+
     private func answer(_ info: DNSQueryInfo, message: ByteBuffer, origin: QueryOrigin) {
         if info.questionClass == .in || info.questionClass == .any {
             let hash = name.caseInsensitiveHash

@@ -84,6 +84,11 @@ public final class DNSServer: @unchecked Sendable {
     /// Datagrams read per recvmmsg call on the listening UDP sockets.
     static let udpVectorReadCount = 16
     static let udpMessagesPerRead = 16
+    /// The room each query gets in a vector read. NIO splits one receive buffer evenly between the
+    /// `udpVectorReadCount` datagrams of a recvmmsg, and its default buffer for a datagram channel is 2 KiB:
+    /// 128 bytes a query, which cut any longer one (a long name with an EDNS cookie) to FORMERR. A query
+    /// that fills its room may have been cut: it is answered TC, and the client asks again over TCP.
+    static let queryDatagramRoom = 4096
     static let tcpBacklog: Int32 = 256
 
     /// Answers leave an IPv4 listener with DF set (`IP_PMTUDISC_PROBE`: set, whatever the path MTU). The
@@ -119,6 +124,9 @@ public final class DNSServer: @unchecked Sendable {
                     .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
                     .channelOption(ChannelOptions.datagramVectorReadMessageCount, value: udpVectorReadCount)
                     .channelOption(ChannelOptions.maxMessagesPerRead, value: UInt(udpMessagesPerRead))
+                    .channelOption(
+                        ChannelOptions.recvAllocator,
+                        value: FixedSizeRecvByteBufferAllocator(capacity: udpVectorReadCount * queryDatagramRoom))
                     .channelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
                             try channel.pipeline.syncOperations.addHandler(UDPQueryHandler(engine: bound.value))

@@ -30,6 +30,11 @@ final class Forwarder {
     static let sweepInterval = TimeAmount.milliseconds(25)
     /// Answers read per recvmmsg on an upstream socket.
     static let upstreamVectorReadCount = 8
+    /// The room each answer gets in a vector read (NIO splits the receive buffer evenly; its default of
+    /// 2 KiB left 256 bytes an answer, and every longer one failed as malformed, then SERVFAIL). An answer
+    /// that fills its room may have been cut: the question is asked again over TCP, like a TC answer. A
+    /// client's EDNS size passes upstream unchanged, so answers above 4 KiB are rare and work, over TCP.
+    static let answerDatagramRoom = 4096
     /// How long a failed upstream is passed over in favour of the next one.
     static let downPeriod: UInt64 = 5_000_000_000
 
@@ -301,6 +306,19 @@ final class Forwarder {
         handleAnswer(pending, message: message, overTCP: false)
     }
 
+    /// An answer that filled its room (`answerDatagramRoom`) and may have been cut: from the socket and with
+    /// the ID this attempt is waiting for, it is retried over TCP, where the answer arrives whole (a forged
+    /// one costs only that retry: the TCP answer is checked like any other).
+    func receiveCutUDP(serial: UInt32, message: ByteBuffer) {
+        guard let id = message.getInteger(at: message.readerIndex, as: UInt16.self),
+            let pending = inFlight[Self.key(serial, id)], pending.stage == .udp
+        else {
+            engine.counters.mismatchedAnswers &+= 1
+            return
+        }
+        retryOverTCP(pending)
+    }
+
     func receiveTCP(_ pending: PendingForward, channel: Channel, message: ByteBuffer) {
         guard pending.stage == .tcp, pending.tcpChannel === channel else { return }
         guard message.getInteger(at: message.readerIndex, as: UInt16.self) == pending.upstreamID
@@ -445,6 +463,9 @@ final class Forwarder {
                 // One recvmmsg per wakeup: a second call would mostly return EAGAIN (epoll is level-triggered,
                 // so anything left is read on the next loop turn).
                 .channelOption(ChannelOptions.maxMessagesPerRead, value: 1)
+                .channelOption(
+                    ChannelOptions.recvAllocator,
+                    value: FixedSizeRecvByteBufferAllocator(capacity: Self.upstreamVectorReadCount * Self.answerDatagramRoom))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(confined.value.1)

@@ -36,7 +36,12 @@ final class UDPQueryHandler: ChannelInboundHandler, ResponseSink {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
-        engine.process(envelope.data, origin: QueryOrigin(sink: self, remote: envelope.remoteAddress))
+        let origin = QueryOrigin(sink: self, remote: envelope.remoteAddress)
+        if envelope.data.readableBytes >= DNSServer.queryDatagramRoom {
+            engine.processCutQuery(envelope.data, origin: origin)
+        } else {
+            engine.process(envelope.data, origin: origin)
+        }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

@@ -396,4 +396,138 @@ final class LiveServerTests: XCTestCase {
         let ok = TestClient.parse(TestClient.udp(try TestClient.query("a.test"), to: address))
         XCTAssertEqual(ok?.answers.count, 1)
     }
+
+    /// A query of `size` bytes for `name`: EDNS padding (option 12, RFC 7830) makes up the length.
+    func paddedQuery(_ name: String, size: Int) throws -> [UInt8] {
+        let bare = try TestClient.query(name, edns: EDNS(options: [EDNSOption(code: 12, data: [])]))
+        let query = try TestClient.query(
+            name, edns: EDNS(options: [EDNSOption(code: 12, data: [UInt8](repeating: 0, count: size - bare.count))]))
+        XCTAssertEqual(query.count, size)
+        return query
+    }
+
+    /// Every UDP query up to `queryDatagramRoom` is read whole (NIO's default receive buffer gave each one
+    /// 128 bytes, and a longer one came back FORMERR); a longer one may have been cut, so it gets TC with its
+    /// question, and over TCP the same query is answered.
+    func testLongQueriesAreReadWholeAndLongerOnesAreSentToTCP() throws {
+        let server = try start()
+        let name = String(repeating: "n", count: 60) + "." + String(repeating: "m", count: 60) + ".test"
+        server.setView(uid: me, entries: [AliasEntry(name: name, ipv4: IPv4Address(100, 64, 0, 3), ipv6: nil)])
+        try settle(server)
+        let address = server.udpAddresses[0]
+        for size in [200, 1500, DNSServer.queryDatagramRoom - 1] {
+            let answer = TestClient.parse(TestClient.udp(try paddedQuery(name, size: size), to: address))
+            XCTAssertEqual(answer?.responseCode, .noError, "\(size) bytes")
+            XCTAssertEqual(answer?.answers.first?.data, .a(IPv4Address(100, 64, 0, 3)), "\(size) bytes")
+        }
+        for size in [DNSServer.queryDatagramRoom, 6000] {
+            let query = try paddedQuery(name, size: size)
+            let cut = TestClient.parse(TestClient.udp(query, to: address))
+            XCTAssertEqual(cut?.header.isTruncated, true, "\(size) bytes")
+            XCTAssertEqual(cut?.responseCode, .noError)
+            XCTAssertEqual(cut?.header.id, 0x4242)
+            XCTAssertEqual(cut?.questions.first?.name.description, name + ".")
+            XCTAssertEqual(cut?.answers.count, 0)
+            let whole = TestClient.parse(TestClient.tcp(query, to: server.tcpAddresses[0]))
+            XCTAssertEqual(whole?.answers.first?.data, .a(IPv4Address(100, 64, 0, 3)), "\(size) bytes over TCP")
+        }
+        let counters = try server.counters().wait()
+        XCTAssertEqual(counters.truncatedAnswers, 2)
+        XCTAssertEqual(counters.formatErrors, 0)
+        XCTAssertEqual(counters.aliasAnswers, 5)
+    }
+
+    /// An upstream that answers `nN.test` with N A records, over UDP whatever their size (as if the client
+    /// had allowed it), and over TCP; it notes each question and how it came.
+    final class RecordCountUpstream: @unchecked Sendable {
+        private let lock = NSLock()
+        private var seen: [String] = []
+        var queries: [String] { lock.withLock { seen } }
+
+        func answer(to query: ByteBuffer, transport: String) -> ByteBuffer? {
+            guard let message = try? DNSMessage.read(from: query), let question = message.questions.first,
+                let count = Int(question.name.description.dropFirst().prefix { $0 != "." })
+            else { return nil }
+            lock.withLock { seen.append("\(transport) \(question.name)") }
+            var header = message.header
+            header.isResponse = true
+            let records = (0..<count).map {
+                ResourceRecord(name: question.name, ttl: 60, data: .a(IPv4Address(value: 0xC000_0200 + UInt32($0))))
+            }
+            var out = ByteBuffer()
+            try? DNSMessage(header: header, questions: [question], answers: records).write(to: &out)
+            return out
+        }
+
+        final class UDP: ChannelInboundHandler, @unchecked Sendable {
+            typealias InboundIn = AddressedEnvelope<ByteBuffer>
+            typealias OutboundOut = AddressedEnvelope<ByteBuffer>
+            let upstream: RecordCountUpstream
+            init(_ upstream: RecordCountUpstream) { self.upstream = upstream }
+            func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+                let envelope = unwrapInboundIn(data)
+                guard let out = upstream.answer(to: envelope.data, transport: "udp") else { return }
+                context.writeAndFlush(
+                    wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: out)), promise: nil)
+            }
+        }
+
+        final class TCP: ChannelInboundHandler, @unchecked Sendable {
+            typealias InboundIn = ByteBuffer
+            typealias OutboundOut = ByteBuffer
+            let upstream: RecordCountUpstream
+            init(_ upstream: RecordCountUpstream) { self.upstream = upstream }
+            func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+                guard let out = upstream.answer(to: unwrapInboundIn(data), transport: "tcp") else { return }
+                var framed = ByteBuffer()
+                framed.writeInteger(UInt16(out.readableBytes))
+                framed.writeImmutableBuffer(out)
+                context.writeAndFlush(wrapOutboundOut(framed), promise: nil)
+            }
+        }
+    }
+
+    /// Upstream answers up to `answerDatagramRoom` arrive whole over UDP (with NIO's default receive buffer
+    /// each one had 256 bytes: a 500-byte answer was malformed, then SERVFAIL after the timeout); a longer
+    /// one may have been cut, so the question is asked again over TCP and the client gets every record.
+    func testLongUpstreamAnswersArriveWholeAndLongerOnesComeOverTCP() throws {
+        let recorder = RecordCountUpstream()
+        let udp = try DatagramBootstrap(group: group)
+            .channelOption(ChannelOptions.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 8192))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(RecordCountUpstream.UDP(recorder))
+                }
+            }
+            .bind(to: try loopback4).wait()
+        defer { udp.close(promise: nil) }
+        let tcp = try ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandlers([
+                        ByteToMessageHandler(DNSTCPFrameDecoder()), RecordCountUpstream.TCP(recorder),
+                    ])
+                }
+            }
+            .bind(to: udp.localAddress!).wait()
+        defer { tcp.close(promise: nil) }
+        let server = try start(DNSServerConfiguration(upstreams: [udp.localAddress!], cacheSize: 0))
+        let address = server.udpAddresses[0]
+        let big = EDNS(udpPayloadSize: 65000)
+        // 30 records ≈ 500 bytes, 240 ≈ 3,900: under the room. 300 ≈ 4,800: over it.
+        for count in [30, 240, 300] {
+            let answer = TestClient.parse(TestClient.udp(try TestClient.query("n\(count).test", edns: big), to: address))
+            XCTAssertEqual(answer?.responseCode, .noError, "\(count) records")
+            XCTAssertEqual(answer?.header.isTruncated, false)
+            XCTAssertEqual(answer?.answers.count, count, "\(count) records")
+            XCTAssertEqual(answer?.answers.last?.data, .a(IPv4Address(value: 0xC000_0200 + UInt32(count - 1))))
+        }
+        XCTAssertEqual(
+            recorder.queries, ["udp n30.test.", "udp n240.test.", "udp n300.test.", "tcp n300.test."])
+        let counters = try server.counters().wait()
+        XCTAssertEqual(counters.tcpRetries, 1)
+        XCTAssertEqual(counters.serverFailures, 0)
+        XCTAssertEqual(counters.mismatchedAnswers, 0)
+    }
 }

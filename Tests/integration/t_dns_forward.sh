@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Forwarding to real upstreams: unbound and dnsmasq in the namespace. The first upstream dead → the second
 # answers; all dead → SERVFAIL within dns_request_timeout; an answer too large for UDP → TC from the
-# upstream → our TCP retry; the cache answers repeats.
+# upstream → our TCP retry; long answers and queries read whole over UDP; the cache answers repeats.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dns_helpers.sh"
 need_root
@@ -12,6 +12,8 @@ DNS_DIR=$(tmpdir)
 dns_netns $NS
 big=""
 for i in $(seq 1 40); do big+="  local-data: 'big.example.test. 300 IN TXT \"record $i padding padding padding\"'"$'\n'; done
+# The same 40 records (~1.9 KB) under a name nothing asks first, so its first answer comes over UDP.
+for i in $(seq 1 40); do big+="  local-data: 'wide.example.test. 300 IN TXT \"record $i padding padding padding\"'"$'\n'; done
 start_unbound $NS "$DNS_DIR" 5301 "$big"
 in_ns $NS dnsmasq --keep-in-foreground --no-resolv --no-hosts --listen-address=127.0.0.2 --port=5302 \
     --bind-interfaces --address=/only.dnsmasq.test/192.0.2.77 --pid-file="$DNS_DIR/dnsmasq.pid" \
@@ -65,6 +67,17 @@ assert_eq "a TCP client gets exactly one full answer after the upstream's TC" 1 
 out=$(in_ns $NS dig @$DNS_V4 +bufsize=4096 +time=3 +tries=1 big.example.test TXT)
 assert_contains "with EDNS 4096 the answer fits UDP" "ANSWER: 40" "$out"
 assert_not_contains "no TCP fallback needed" "Truncated" "$out"
+
+# Answers and queries longer than NIO's default receive slices (256 bytes an answer, 128 a query), which
+# came back SERVFAIL after the timeout and FORMERR: both are read whole.
+retries_before=$(dns_counter tcpRetries)
+out=$(in_ns $NS dig @$DNS_V4 +bufsize=4096 +time=3 +tries=1 wide.example.test TXT)
+assert_contains "a 1.9 KB upstream answer arrives whole over UDP" "ANSWER: 40" "$out"
+assert_not_contains "... without TC" "Truncated" "$out"
+assert_eq "... and without a TCP retry upstream" "$retries_before" "$(dns_counter tcpRetries)"
+long=$(printf 'l%.0s' $(seq 60)).$(printf 'm%.0s' $(seq 60)).example.test
+out=$(in_ns $NS dig @$DNS_V4 +cookie +time=3 +tries=1 "$long" A)
+assert_contains "a 170-byte query (long name, EDNS cookie) is read whole: unbound's NXDOMAIN" "status: NXDOMAIN" "$out"
 
 # Reload-free second server pointed at dnsmasq after a dead one, over TCP from the client.
 stop_dns "$DNS_DIR"
