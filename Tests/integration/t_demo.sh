@@ -56,16 +56,19 @@ assert_contains "the host is as before after the stop" "Addresses, local routes,
 assert_not_contains "no warning about a difference" "DIFFERENCE:" "$out"
 assert_eq "nothing is left behind" "" "$(leftovers)"
 
-# Interrupted right after the sign-in (SIGINT, as Ctrl-C sends it to the script).
+# Interrupted right after the sign-in: SIGINT to the demo's whole process group, as Ctrl-C sends it
+# to a terminal's foreground group, so the command the demo is running ends at once too. (Sent to
+# bash alone, CI once saw the demo go on and exit 0.)
 # Job control on: a background job of a script otherwise starts with SIGINT ignored (and a shell
-# cannot trap a signal ignored at entry), unlike a demo in a terminal.
+# cannot trap a signal ignored at entry), unlike a demo in a terminal; it also makes the demo the
+# leader of its own process group.
 set -m
 bash "$DEMO" >"$dir/out2" 2>&1 &
 demo=$!
 set +m
 signed_in() { grep -q "^7\. " "$dir/out2"; }
 if wait_for 120 signed_in; then
-    kill -INT $demo
+    kill -INT -- -$demo
     wait $demo
     assert_eq "Ctrl-C ends the demo with 130" 130 "$?"
     check "nothing is left behind after Ctrl-C" wait_for 5 test -z "$(leftovers)"
