@@ -88,11 +88,19 @@ public final class DNSServer: @unchecked Sendable {
     /// waited idle behind a long read, and forwarded misses ran ~4 % slower (issue 8; alias answers
     /// the same within noise).
     static let udpMessagesPerRead = 4
-    /// The room each query gets in a vector read. NIO splits one receive buffer evenly between the
-    /// `udpVectorReadCount` datagrams of a recvmmsg, and its default buffer for a datagram channel is 2 KiB:
-    /// 128 bytes a query, which cut any longer one (a long name with an EDNS cookie) to FORMERR. A query
-    /// that fills its room may have been cut: it is answered TC, and the client asks again over TCP.
+    /// The room each query gets in a vector read (`vectorReadAllocator`; NIO's default left 128 bytes a
+    /// query, and any longer one, a long name with an EDNS cookie, got FORMERR). A query that fills its room
+    /// may have been cut: it is answered TC, and the client asks again over TCP.
     static let queryDatagramRoom = 4096
+
+    /// The receive buffer for a channel that reads `datagrams` per recvmmsg with `room` bytes each. NIO
+    /// splits one buffer evenly between the datagrams of a vector read, and a datagram channel's default
+    /// buffer is 2 KiB in all. A datagram longer than its room arrives cut to exactly `room` bytes (NIO does
+    /// not report MSG_TRUNC), so one that fills its room must be treated as possibly cut. NIO rounds the
+    /// capacity up to a power of two: both counts are powers of two, so the room is exact.
+    static func vectorReadAllocator(datagrams: Int, room: Int) -> FixedSizeRecvByteBufferAllocator {
+        FixedSizeRecvByteBufferAllocator(capacity: datagrams * room)
+    }
     static let tcpBacklog: Int32 = 256
 
     /// Answers leave an IPv4 listener with DF set (`IP_PMTUDISC_PROBE`: set, whatever the path MTU). The
@@ -130,7 +138,7 @@ public final class DNSServer: @unchecked Sendable {
                     .channelOption(ChannelOptions.maxMessagesPerRead, value: UInt(udpMessagesPerRead))
                     .channelOption(
                         ChannelOptions.recvAllocator,
-                        value: FixedSizeRecvByteBufferAllocator(capacity: udpVectorReadCount * queryDatagramRoom))
+                        value: vectorReadAllocator(datagrams: udpVectorReadCount, room: queryDatagramRoom))
                     .channelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
                             try channel.pipeline.syncOperations.addHandler(UDPQueryHandler(engine: bound.value))

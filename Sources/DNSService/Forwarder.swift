@@ -30,10 +30,10 @@ final class Forwarder {
     static let sweepInterval = TimeAmount.milliseconds(25)
     /// Answers read per recvmmsg on an upstream socket.
     static let upstreamVectorReadCount = 8
-    /// The room each answer gets in a vector read (NIO splits the receive buffer evenly; its default of
-    /// 2 KiB left 256 bytes an answer, and every longer one failed as malformed, then SERVFAIL). An answer
-    /// that fills its room may have been cut: the question is asked again over TCP, like a TC answer. A
-    /// client's EDNS size passes upstream unchanged, so answers above 4 KiB are rare and work, over TCP.
+    /// The room each answer gets in a vector read (see `DNSServer.vectorReadAllocator`; NIO's default left
+    /// 256 bytes an answer, and every longer one failed as malformed, then SERVFAIL). An answer that fills
+    /// its room is asked for again over TCP (`receiveUDP`). A client's EDNS size passes upstream unchanged,
+    /// so answers above 4 KiB are rare and work, over TCP.
     static let answerDatagramRoom = 4096
     /// How long a failed upstream is passed over in favour of the next one.
     static let downPeriod: UInt64 = 5_000_000_000
@@ -295,6 +295,9 @@ final class Forwarder {
 
     // MARK: answers
 
+    /// An answer that filled its room (`answerDatagramRoom`) may have been cut: from the socket and with the
+    /// ID this attempt waits for, it is retried over TCP like a TC answer (a forged one costs only that
+    /// retry: the TCP answer is checked like any other).
     func receiveUDP(serial: UInt32, message: ByteBuffer) {
         guard message.readableBytes >= DNSLimits.headerLength,
             let id = message.getInteger(at: message.readerIndex, as: UInt16.self),
@@ -303,20 +306,11 @@ final class Forwarder {
             engine.counters.mismatchedAnswers &+= 1  // late, duplicate or forged
             return
         }
-        handleAnswer(pending, message: message, overTCP: false)
-    }
-
-    /// An answer that filled its room (`answerDatagramRoom`) and may have been cut: from the socket and with
-    /// the ID this attempt is waiting for, it is retried over TCP, where the answer arrives whole (a forged
-    /// one costs only that retry: the TCP answer is checked like any other).
-    func receiveCutUDP(serial: UInt32, message: ByteBuffer) {
-        guard let id = message.getInteger(at: message.readerIndex, as: UInt16.self),
-            let pending = inFlight[Self.key(serial, id)], pending.stage == .udp
-        else {
-            engine.counters.mismatchedAnswers &+= 1
+        if message.readableBytes >= Self.answerDatagramRoom {
+            if pending.stage == .udp { retryOverTCP(pending) } else { engine.counters.mismatchedAnswers &+= 1 }
             return
         }
-        retryOverTCP(pending)
+        handleAnswer(pending, message: message, overTCP: false)
     }
 
     func receiveTCP(_ pending: PendingForward, channel: Channel, message: ByteBuffer) {
@@ -465,7 +459,8 @@ final class Forwarder {
                 .channelOption(ChannelOptions.maxMessagesPerRead, value: 1)
                 .channelOption(
                     ChannelOptions.recvAllocator,
-                    value: FixedSizeRecvByteBufferAllocator(capacity: Self.upstreamVectorReadCount * Self.answerDatagramRoom))
+                    value: DNSServer.vectorReadAllocator(
+                        datagrams: Self.upstreamVectorReadCount, room: Self.answerDatagramRoom))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(confined.value.1)

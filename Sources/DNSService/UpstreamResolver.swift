@@ -64,11 +64,7 @@ final class UpstreamUDPHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
-        if envelope.data.readableBytes >= Forwarder.answerDatagramRoom {
-            forwarder.receiveCutUDP(serial: serial, message: envelope.data)
-        } else {
-            forwarder.receiveUDP(serial: serial, message: envelope.data)
-        }
+        forwarder.receiveUDP(serial: serial, message: envelope.data)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
