@@ -151,7 +151,9 @@ let package = Package(
         ),
         .testTarget(
             name: "DevControllerTests",
-            dependencies: ["DevController", "BoundaryAPI", "BoundaryWire", "JSON", nioCore, nioPosix, nioEmbedded, nioSSL]),
+            dependencies: [
+                "DevController", "BoundaryAPI", "BoundaryWire", "JSON", nioCore, nioPosix, nioEmbedded, nioSSL,
+            ]),
         .testTarget(
             name: "CLITests",
             dependencies: [

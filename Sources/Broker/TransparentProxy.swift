@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
 import AgentCore
 import Logging
 import NIOCore
 import NIOPosix
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Where an identified client connection goes: `BrokerCore.accept`.
 public protocol TransparentConnectionSink: AnyObject, Sendable {

@@ -138,7 +138,8 @@ public final class DNSServer: @unchecked Sendable {
                     .channelOption(ChannelOptions.maxMessagesPerRead, value: UInt(udpMessagesPerRead))
                     .channelOption(
                         ChannelOptions.recvAllocator,
-                        value: vectorReadAllocator(datagrams: udpVectorReadCount, room: queryDatagramRoom))
+                        value: vectorReadAllocator(datagrams: udpVectorReadCount, room: queryDatagramRoom)
+                    )
                     .channelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
                             try channel.pipeline.syncOperations.addHandler(UDPQueryHandler(engine: bound.value))

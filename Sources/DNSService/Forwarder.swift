@@ -460,7 +460,8 @@ final class Forwarder {
                 .channelOption(
                     ChannelOptions.recvAllocator,
                     value: DNSServer.vectorReadAllocator(
-                        datagrams: Self.upstreamVectorReadCount, room: Self.answerDatagramRoom))
+                        datagrams: Self.upstreamVectorReadCount, room: Self.answerDatagramRoom)
+                )
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(confined.value.1)

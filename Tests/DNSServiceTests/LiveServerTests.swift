@@ -517,7 +517,8 @@ final class LiveServerTests: XCTestCase {
         let big = EDNS(udpPayloadSize: 65000)
         // 30 records ≈ 500 bytes, 240 ≈ 3,900: under the room. 300 ≈ 4,800: over it.
         for count in [30, 240, 300] {
-            let answer = TestClient.parse(TestClient.udp(try TestClient.query("n\(count).test", edns: big), to: address))
+            let answer = TestClient.parse(
+                TestClient.udp(try TestClient.query("n\(count).test", edns: big), to: address))
             XCTAssertEqual(answer?.responseCode, .noError, "\(count) records")
             XCTAssertEqual(answer?.header.isTruncated, false)
             XCTAssertEqual(answer?.answers.count, count, "\(count) records")

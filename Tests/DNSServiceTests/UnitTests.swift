@@ -224,7 +224,8 @@ final class ResponseCacheTests: XCTestCase {
         XCTAssertLessThanOrEqual(cache.count, 2)
         var zero = ResponseCache(capacity: 0)
         zero.insert(
-            name: name, type: .a, questionClass: .in, flags: 0, hash: 1, message: header, ttlOffsets: [], ttl: 10, now: 0)
+            name: name, type: .a, questionClass: .in, flags: 0, hash: 1, message: header, ttlOffsets: [], ttl: 10,
+            now: 0)
         XCTAssertEqual(zero.count, 0)
     }
 }
