@@ -7,10 +7,54 @@ public struct UpstreamServer: Sendable, Hashable, CustomStringConvertible {
     public var address: IPAddress
     /// 1...65535.
     public var port: UInt16
+    /// The link of a scoped IPv6 address (`nameserver fe80::1%eth0` in resolv.conf): a link-local
+    /// address means nothing without it. nil for every other server.
+    public var link: Link?
 
-    public init(address: IPAddress, port: UInt16 = UpstreamServer.defaultPort) {
+    /// An interface, as resolv.conf names it and as the kernel numbers it. The helper resolves the
+    /// name (the workers cannot), and the workers connect with the index (`sin6_scope_id`).
+    public struct Link: Sendable, Hashable {
+        /// IFNAMSIZ less its NUL.
+        public static let maxNameLength = 15
+        /// `if_nametoindex`; never 0.
+        public var index: UInt32
+        /// The zone as written after "%" (an interface name, or the index in decimal); for labels.
+        public var name: String
+
+        public init(index: UInt32, name: String) {
+            self.index = index
+            self.name = name
+        }
+    }
+
+    public init(address: IPAddress, port: UInt16 = UpstreamServer.defaultPort, link: Link? = nil) {
         self.address = address
         self.port = port
+        self.link = link
+    }
+
+    /// A resolv.conf `nameserver` value: an address, or an IPv6 address with a zone
+    /// ("fe80::1%eth0", "fe80::1%2"). `interfaceIndex` looks a zone name up (`if_nametoindex`; nil when
+    /// there is no such interface); a decimal zone is an index already. nil for anything else: a
+    /// resolver that cannot be reached is left out, as glibc leaves out what it cannot parse.
+    public init?(nameserver text: String, interfaceIndex: (String) -> UInt32?) {
+        guard let percent = text.firstIndex(of: "%") else {
+            guard let address = IPAddress(text) else { return nil }
+            self.init(address: address)
+            return
+        }
+        let zone = String(text[text.index(after: percent)...])
+        guard let v6 = IPv6Address(text[..<percent]), (1...Link.maxNameLength).contains(zone.utf8.count) else {
+            return nil
+        }
+        let index: UInt32?
+        if zone.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
+            index = UInt32(zone)
+        } else {
+            index = interfaceIndex(zone)
+        }
+        guard let index, index != 0 else { return nil }
+        self.init(address: .v6(v6), link: Link(index: index, name: zone))
     }
 
     public var family: IPAddress.Family { address.family }
@@ -87,11 +131,12 @@ public struct UpstreamServer: Sendable, Hashable, CustomStringConvertible {
         return .invalidAddress(host)
     }
 
-    /// "8.8.8.8:53" or "[fd00::53]:53": always with the port, so it parses back unchanged.
+    /// "8.8.8.8:53", "[fd00::53]:53" or "[fe80::1%eth0]:53": always with the port, so an unscoped
+    /// one parses back unchanged.
     public var description: String {
         switch address {
         case .v4(let a): return "\(a):\(port)"
-        case .v6(let a): return "[\(a)]:\(port)"
+        case .v6(let a): return "[\(a)\(link.map { "%" + $0.name } ?? "")]:\(port)"
         }
     }
 }

@@ -254,18 +254,30 @@ enum HelperCodec {
         for s in servers {
             w.ipAddress(s.address)
             w.u16(s.port)
+            w.u32(s.link?.index ?? 0)
+            w.string(s.link?.name ?? "")
         }
         return Frame(kind: .upstreamServers, payload: w.bytes)
     }
 
     static func upstreams(_ r: inout IPCReader) throws -> [UpstreamServer] {
-        let n = try r.count("servers", maxCount: IPCLimits.maxUpstreams, minimumElementSize: 7)
+        let n = try r.count("servers", maxCount: IPCLimits.maxUpstreams, minimumElementSize: 15)
         var out: [UpstreamServer] = []
         for _ in 0..<n {
             let address = try r.ipAddress("server")
             let port = try r.u16("port")
             guard port != 0 else { throw IPCError.invalidField(r.kind, field: "port") }
-            out.append(UpstreamServer(address: address, port: port))
+            let index = try r.u32("link index")
+            let name = try r.string("link name", maxLength: UpstreamServer.Link.maxNameLength)
+            // A link is an interface of an IPv6 address, with a name for its label; nothing otherwise.
+            var link: UpstreamServer.Link? = nil
+            if index != 0 || !name.isEmpty {
+                guard index != 0, !name.isEmpty, address.family == .v6 else {
+                    throw IPCError.invalidField(r.kind, field: "link")
+                }
+                link = UpstreamServer.Link(index: index, name: name)
+            }
+            out.append(UpstreamServer(address: address, port: port, link: link))
         }
         return out
     }

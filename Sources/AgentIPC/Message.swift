@@ -1,3 +1,5 @@
+import AgentConfig
+
 /// The shared vocabulary of every link (after OpenBSD unwind's `unwind.h`): one numbering for all
 /// kinds, the limits of each, the directions that carry it, and which worker may send which request
 /// to the helper. The per-direction enums (`HelperToDNS`, `ProxyToHelper`, ...) encode and decode.
@@ -84,7 +86,9 @@ public enum MessageKind: UInt16, Sendable, CaseIterable, CustomStringConvertible
     public var maxLength: Int {
         switch self {
         case .configText: return 4 + IPCLimits.maxConfigText
-        case .upstreamServers: return 4 + IPCLimits.maxUpstreams * 19
+        case .upstreamServers:
+            // Family and address (17), port (2), link index (4), link name (4 + 15).
+            return 4 + IPCLimits.maxUpstreams * (19 + 4 + 4 + UpstreamServer.Link.maxNameLength)
         case .logFile, .peerLink, .statusJournal, .dnsUDP4, .dnsTCP4, .dnsUDP6, .dnsTCP6, .proxyListener4,
             .proxyListener6, .apiUnixListener, .apiTCPListener, .bootstrapEnd, .reloadBegin, .reloadEnd, .shutdown,
             .ready, .flushCache:
@@ -191,7 +195,7 @@ public enum IPCLimits {
     /// ConfigLoader.maximumFileSize.
     public static let maxConfigText = 1 << 20
     public static let maxUpstreams = 32
-    /// An upstream's `ip:port` label ("[ffff:…:ffff]:65535" is 47 bytes).
+    /// An upstream's `ip:port` label ("[ffff:…:ffff%<15-byte interface>]:65535" is 63 bytes).
     public static let maxUpstreamLabel = 64
     public static let maxResultText = 64 * 1024
     public static let maxReason = 1024

@@ -96,9 +96,22 @@ public struct DNSServerConfiguration: Sendable, Equatable {
     public init(agent: AgentConfiguration, systemUpstreams: [UpstreamServer]) {
         self.init()
         let servers = agent.overrideUpstreamDNSServers.isEmpty ? systemUpstreams : agent.overrideUpstreamDNSServers
-        upstreams = servers.compactMap { try? SocketAddress(ipAddress: $0.address.description, port: Int($0.port)) }
+        upstreams = servers.compactMap(Self.socketAddress)
         let (seconds, attoseconds) = agent.dnsRequestTimeout.components
         requestTimeout = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
         cacheSize = max(0, agent.dnsCacheSize)
+    }
+
+    /// Where the forwarder connects for `server`. A link-local server's interface goes in
+    /// `sin6_scope_id`, and its text ("fe80::1%eth0") becomes the address's host, so labels and logs
+    /// show the link.
+    static func socketAddress(_ server: UpstreamServer) -> SocketAddress? {
+        guard let address = try? SocketAddress(ipAddress: server.address.description, port: Int(server.port)) else {
+            return nil
+        }
+        guard let link = server.link, case .v6(let v6) = address else { return address }
+        var sin6 = v6.address
+        sin6.sin6_scope_id = link.index
+        return SocketAddress(sin6, host: "\(server.address)%\(link.name)")
     }
 }

@@ -21,7 +21,7 @@ final class UpstreamResolver {
         self.address = address
         switch address {
         case .v4(let v4): self.label = "\(v4.host.isEmpty ? address.ipAddress ?? "?" : v4.host):\(address.port ?? 0)"
-        case .v6: self.label = "[\(address.ipAddress ?? "?")]:\(address.port ?? 0)"
+        case .v6(let v6): self.label = "[\(v6.host.isEmpty ? address.ipAddress ?? "?" : v6.host)]:\(address.port ?? 0)"
         case .unixDomainSocket: self.label = "\(address)"
         }
     }

@@ -8,7 +8,7 @@ import PrivSep
 /// `resolv.conf` mode now, `systemd-resolved` later as another conformer.
 protocol ResolverConfigurator {
     /// The nameservers the system uses now; read before `apply`, handed to the DNS worker.
-    func baseUpstreams() throws -> [IPAddress]
+    func baseUpstreams() throws -> [UpstreamServer]
     /// What is there now, to record in the state file *before* `apply`.
     func backup() throws -> ResolverBackup
     /// Makes `nameservers` the system's resolvers (keeping search domains and options).
@@ -31,12 +31,18 @@ protocol ResolvFiles {
     func rewriteInPlace(_ path: String, _ bytes: [UInt8]) throws
     func symlink(target: String, at path: String) throws
     func unlink(_ path: String) throws
+    /// `if_nametoindex`: nil when there is no such interface.
+    func interfaceIndex(_ name: String) -> UInt32?
 }
 
 struct SystemFiles: ResolvFiles {
     func lstat(_ path: String) throws -> stat? { try Posix.lstat(path) }
     func read(_ path: String) throws -> [UInt8] { try Posix.readFile(path, limit: 1 << 20) }
     func readlink(_ path: String) throws -> String? { try Posix.readlink(path) }
+    func interfaceIndex(_ name: String) -> UInt32? {
+        let index = if_nametoindex(name)
+        return index == 0 ? nil : index
+    }
 
     /// A bind-mounted file (containers, `ip netns exec`) is its own mount: rename onto it fails
     /// with EBUSY, so we rewrite it in place instead of leaving a temp file behind in /etc.
@@ -82,9 +88,12 @@ struct ResolvConf: ResolverConfigurator {
         return String(validating: try files.read(path), as: UTF8.self)
     }
 
-    func baseUpstreams() throws -> [IPAddress] {
-        // A scoped address (fe80::1%eth0) cannot be an upstream of a worker without that link.
-        ResolvConfText.nameservers(in: try text() ?? "").compactMap { IPAddress($0) }
+    /// A scoped address (`fe80::1%eth0`) keeps its interface, as an index the DNS worker connects with;
+    /// one naming an interface that is not there is left out, like anything unparsable.
+    func baseUpstreams() throws -> [UpstreamServer] {
+        ResolvConfText.nameservers(in: try text() ?? "").compactMap {
+            UpstreamServer(nameserver: $0, interfaceIndex: files.interfaceIndex)
+        }
     }
 
     func backup() throws -> ResolverBackup {

@@ -77,7 +77,7 @@ extension Supervisor {
     func applyResolver() -> String? {
         guard let resolver, serving, !paused, !stopping, !changes.resolverApplied else { return nil }
         do {
-            let base = try resolver.baseUpstreams().filter { !ours.contains($0) }.map { UpstreamServer(address: $0) }
+            let base = try resolver.baseUpstreams().filter { !ours.contains($0.address) }
             if !base.isEmpty && base != upstreams {
                 upstreams = base
                 send(Spawn.reload(role: .dns, configText: nil, upstreams: upstreams, logFD: nil), to: .dns)

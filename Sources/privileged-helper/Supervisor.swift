@@ -104,7 +104,7 @@ final class Supervisor {
         try Posix.makeDirectory(empty, mode: 0o755)
         try Posix.chmod(empty, 0o755)
         if let resolver {
-            upstreams = try resolver.baseUpstreams().filter { !ours.contains($0) }.map { UpstreamServer(address: $0) }
+            upstreams = try resolver.baseUpstreams().filter { !ours.contains($0.address) }
         }
         let v4 = c.dnsListenV4.bytes
         let v6 = c.dnsListenV6.bytes

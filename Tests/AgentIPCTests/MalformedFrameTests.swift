@@ -185,15 +185,38 @@ final class MalformedFrameTests: XCTestCase {
             try BrokerToDNS(frame: Frame(kind: .setFallbackUsers, payload: [0, 0, 0x03, 0xE8, 0, 0, 0, 1]))
         }
         // A bool that is neither 0 nor 1, a bad address family, a zero port.
+        let noLink: [UInt8] = [0, 0, 0, 0, 0, 0, 0, 0]
         expect(.invalidField(.requestResult, field: "succeeded")) {
             try HelperToDNS(frame: Frame(kind: .requestResult, payload: [0, 0, 0, 1, 2, 0, 0, 0, 0]))
         }
         expect(.invalidField(.upstreamServers, field: "server family")) {
-            try HelperToDNS(frame: Frame(kind: .upstreamServers, payload: [0, 0, 0, 1, 5, 1, 2, 3, 4, 0, 53]))
+            try HelperToDNS(frame: Frame(kind: .upstreamServers, payload: [0, 0, 0, 1, 5, 1, 2, 3, 4, 0, 53] + noLink))
         }
         expect(.invalidField(.upstreamServers, field: "port")) {
-            try HelperToDNS(frame: Frame(kind: .upstreamServers, payload: [0, 0, 0, 1, 4, 1, 2, 3, 4, 0, 0]))
+            try HelperToDNS(frame: Frame(kind: .upstreamServers, payload: [0, 0, 0, 1, 4, 1, 2, 3, 4, 0, 0] + noLink))
         }
+        // A link (interface) belongs to an IPv6 server and has both an index and a name.
+        let eth0: [UInt8] = [0, 0, 0, 4] + Array("eth0".utf8)
+        expect(.invalidField(.upstreamServers, field: "link")) {
+            try HelperToDNS(
+                frame: Frame(kind: .upstreamServers, payload: [0, 0, 0, 1, 4, 1, 2, 3, 4, 0, 53, 0, 0, 0, 2] + eth0))
+        }
+        let fe80: [UInt8] = [6, 0xfe, 0x80] + [UInt8](repeating: 0, count: 13) + [1, 0, 53]
+        expect(.invalidField(.upstreamServers, field: "link")) {
+            try HelperToDNS(frame: Frame(kind: .upstreamServers, payload: [0, 0, 0, 1] + fe80 + [0, 0, 0, 0] + eth0))
+        }
+        expect(.invalidField(.upstreamServers, field: "link")) {
+            try HelperToDNS(
+                frame: Frame(kind: .upstreamServers, payload: [0, 0, 0, 1] + fe80 + [0, 0, 0, 2] + noLink))
+        }
+        let longName = "averylonginterfacename"
+        XCTAssertThrowsError(
+            try HelperToDNS(
+                frame: Frame(
+                    kind: .upstreamServers,
+                    payload: [0, 0, 0, 1] + fe80 + [0, 0, 0, 2, 0, 0, 0, UInt8(longName.utf8.count)]
+                        + Array(longName.utf8))
+            ))
         expect(.invalidField(.counters, field: "fieldCount")) {
             try DNSToBroker(frame: Frame(kind: .counters, payload: [0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]))
         }

@@ -52,6 +52,8 @@ final class MessageRoundTripTests: XCTestCase {
     let upstreams = [
         UpstreamServer(address: .v4(IPv4Address(192, 0, 2, 53))),
         UpstreamServer(address: .v6(IPv6Address(high: 0xfd00_0000_0000_0000, low: 0x53)), port: 5353),
+        UpstreamServer(
+            address: .v6(IPv6Address(high: 0xfe80_0000_0000_0000, low: 1)), link: .init(index: 2, name: "enp0s31f6")),
     ]
 
     func testHelperToDNS() throws {

@@ -36,9 +36,14 @@ final class ResolvConfTests: XCTestCase {
         func rewriteInPlace(_ path: String, _ bytes: [UInt8]) throws { try real.rewriteInPlace(path, bytes) }
         func symlink(target: String, at path: String) throws { try real.symlink(target: target, at: path) }
         func unlink(_ path: String) throws { try real.unlink(path) }
+        func interfaceIndex(_ name: String) -> UInt32? { name == "eth0" ? 3 : nil }
     }
 
     let ours: [IPAddress] = [.v4(IPv4Address(100, 64, 0, 1)), .v6(IPv6Address(high: 0xfd5b_c1a6_e7a0_0000, low: 1))]
+    let originalUpstreams = [
+        UpstreamServer(address: .v4(IPv4Address(192, 0, 2, 53))),
+        UpstreamServer(address: .v6(IPv6Address(high: 0xfd00_0000_0000_0000, low: 0x53))),
+    ]
     let original =
         "# from DHCP\nnameserver 192.0.2.53\nnameserver fd00::53\nsearch corp.example\noptions edns0 ndots:2\n"
 
@@ -59,7 +64,7 @@ final class ResolvConfTests: XCTestCase {
         let r = ResolvConf(path: path)
         XCTAssertEqual(
             try r.baseUpstreams(),
-            [.v4(IPv4Address(192, 0, 2, 53)), .v6(IPv6Address(high: 0xfd00_0000_0000_0000, low: 0x53))])
+            originalUpstreams)
         let backup = try r.backup()
         XCTAssertFalse(r.isOurs())
         try r.apply(nameservers: ours)
@@ -122,6 +127,29 @@ final class ResolvConfTests: XCTestCase {
         XCTAssertEqual(try read(path), "nameserver 198.51.100.1\n")
     }
 
+    /// A link-local nameserver keeps its interface (as an index, for the worker's connect); one whose
+    /// interface is not there, or whose zone is not one, is left out and the others still count.
+    func testScopedNameserversKeepTheirInterface() throws {
+        let path = dir + "/resolv.conf"
+        try write(
+            path,
+            "nameserver fe80::1%eth0\nnameserver fe80::2%7\nnameserver fe80::3%nosuch\nnameserver fe80::4%\n"
+                + "nameserver 192.0.2.1%eth0\nnameserver fe80::5%0\nnameserver fe80::6%averylonginterfacename\n"
+                + "nameserver 192.0.2.53\n")
+        var r = ResolvConf(path: path)
+        r.files = BindMountedFiles()
+        let linkLocal = { (low: UInt64) in IPAddress.v6(IPv6Address(high: 0xfe80_0000_0000_0000, low: low)) }
+        let upstreams = try r.baseUpstreams()
+        XCTAssertEqual(
+            upstreams,
+            [
+                UpstreamServer(address: linkLocal(1), link: .init(index: 3, name: "eth0")),
+                UpstreamServer(address: linkLocal(2), link: .init(index: 7, name: "7")),
+                UpstreamServer(address: .v4(IPv4Address(192, 0, 2, 53))),
+            ])
+        XCTAssertEqual(upstreams.map(\.description), ["[fe80::1%eth0]:53", "[fe80::2%7]:53", "192.0.2.53:53"])
+    }
+
     func testAbsentFileIsRemovedAgain() throws {
         let path = dir + "/resolv.conf"
         let r = ResolvConf(path: path)
@@ -160,7 +188,7 @@ final class ResolvConfTests: XCTestCase {
         XCTAssertFalse(r.isOurs())
         XCTAssertEqual(
             try r.baseUpstreams(),
-            [.v4(IPv4Address(192, 0, 2, 53)), .v6(IPv6Address(high: 0xfd00_0000_0000_0000, low: 0x53))])
+            originalUpstreams)
         XCTAssertNil(try r.rebuildOrphan(excluding: ours), "twice is a no-op")
 
         // A file of ours from before the agent recorded the nameservers: none are known.
