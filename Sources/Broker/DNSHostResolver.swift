@@ -11,8 +11,10 @@ import Synchronization
 /// Resolves controller and worker host names inside the sandbox, where getaddrinfo may not run (it
 /// reads /etc files, and NIO's wrapper uses Dispatch): an A and an AAAA query to the DNS worker
 /// (`v4_prefix` base + 1, port 53), which forwards names that are not aliases to the system's
-/// upstream resolvers. UDP first; when the sandbox does not allow a UDP socket, the same queries over
-/// one TCP connection (RFC 7766 §6.2.1.1 pipelining). Random ids (and, for UDP, a random source
+/// upstream resolvers. UDP first, with EDNS (RFC 6891: answers up to 1,232 bytes fit a datagram); when
+/// an answer is truncated anyway (a name with a hundred addresses), or the sandbox does not allow a UDP
+/// socket, the queries again over one TCP connection (RFC 7766 §6.2.1.1 pipelining). Random ids (and,
+/// for UDP, a random source
 /// port); an answer counts only from the server we asked, with our id and our question (RFC 5452
 /// §9.1). Answers are cached for their TTL (clamped), since a data-plane connection to a worker
 /// named by host name resolves it each time.
@@ -102,6 +104,8 @@ public struct DNSHostResolver: HostResolver {
     func overUDP(_ lookup: DNSLookup, promise: EventLoopPromise<DNSLookup.Answer>, on eventLoop: EventLoop) {
         let server = self.server
         DatagramBootstrap(group: eventLoop)
+            // Room for any datagram: one cut short would not parse, and only the timeout would answer.
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_535))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
@@ -196,6 +200,8 @@ final class DNSLookup: @unchecked Sendable {
     private var ttl = UInt32.max
     private var failures: [String] = []
     private var built: [[UInt8]] = []
+    /// An answer came with TC: over UDP, the whole lookup is asked again over TCP.
+    private(set) var truncated = false
 
     init(name: DNSName) {
         self.name = name
@@ -211,7 +217,7 @@ final class DNSLookup: @unchecked Sendable {
             pending[id] = type
             let query = DNSMessage(
                 header: DNSHeader(id: id, flags: DNSHeader.Flag.recursionDesired, questionCount: 1),
-                questions: [DNSQuestion(name: name, type: type)])
+                questions: [DNSQuestion(name: name, type: type)], edns: EDNS())
             var buffer = ByteBuffer()
             // A name that parsed cannot fail to encode; if it did, the timeout answers.
             try? query.write(to: &buffer)
@@ -228,6 +234,7 @@ final class DNSLookup: @unchecked Sendable {
         else { return nil }
         pending.removeValue(forKey: message.header.id)
         if message.header.isTruncated {
+            truncated = true
             failures.append("\(type) answer truncated")
         } else if message.responseCode != .noError {
             failures.append("\(type): \(message.responseCode)")
@@ -258,6 +265,7 @@ final class DNSUDPLookupHandler: ChannelInboundHandler, @unchecked Sendable {
     let lookup: DNSLookup
     let server: SocketAddress
     let promise: EventLoopPromise<DNSLookup.Answer>
+    private var retriedOverTCP = false
 
     init(lookup: DNSLookup, server: SocketAddress, promise: EventLoopPromise<DNSLookup.Answer>) {
         self.lookup = lookup
@@ -267,8 +275,17 @@ final class DNSUDPLookupHandler: ChannelInboundHandler, @unchecked Sendable {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
-        guard envelope.remoteAddress == server, let answer = lookup.take(envelope.data) else { return }
-        promise.succeed(answer)
+        guard envelope.remoteAddress == server, !retriedOverTCP else { return }
+        let answer = lookup.take(envelope.data)
+        if lookup.truncated {
+            // The addresses did not fit a datagram: a partial list could leave out the one that works.
+            retriedOverTCP = true
+            DNSHostResolver.overTCP(
+                DNSLookup(name: lookup.name), server: server, promise: promise, on: context.eventLoop)
+            context.close(promise: nil)
+        } else if let answer {
+            promise.succeed(answer)
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {

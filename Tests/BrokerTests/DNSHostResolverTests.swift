@@ -38,6 +38,9 @@ final class DNSHostResolverTests: XCTestCase {
             "--address=/ctl.bca.test/127.0.0.9", "--address=/ctl.bca.test/::9",
             "--address=/v4only.bca.test/127.0.0.10", "--pid-file=",
         ]
+        // 40 addresses: over 512 bytes (TC without EDNS), within EDNS's 1,232. 100: TC even with EDNS.
+        process.arguments! += (1...40).map { "--host-record=forty.bca.test,127.0.2.\($0)" }
+        process.arguments! += (1...100).map { "--host-record=hundred.bca.test,127.0.1.\($0)" }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -92,6 +95,16 @@ final class DNSHostResolverTests: XCTestCase {
     func testV4Only() throws {
         let addresses = try resolver().resolve(host: "v4only.bca.test", port: 443, on: group.next()).wait()
         XCTAssertEqual(addresses, [try SocketAddress(ipAddress: "127.0.0.10", port: 443)])
+    }
+
+    /// An answer longer than 512 bytes fits a datagram thanks to EDNS; one too long even for that
+    /// (TC) is asked again over TCP, so no address is left out.
+    func testLongAnswersComeWhole() throws {
+        let forty = try resolver().resolve(host: "forty.bca.test", port: 443, on: group.next()).wait()
+        XCTAssertEqual(Set(forty), Set(try (1...40).map { try SocketAddress(ipAddress: "127.0.2.\($0)", port: 443) }))
+        let hundred = try resolver().resolve(host: "hundred.bca.test", port: 443, on: group.next()).wait()
+        XCTAssertEqual(
+            Set(hundred), Set(try (1...100).map { try SocketAddress(ipAddress: "127.0.1.\($0)", port: 443) }))
     }
 
     func testUnknownNameFails() throws {
