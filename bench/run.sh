@@ -7,6 +7,8 @@
 # Environment (defaults in brackets):
 #   BCA_BIN          the binaries [.build/release]
 #   BENCH_REPS       repetitions of every measurement, contenders interleaved (A B C A B C ...) [3]
+#   BENCH_FORWARD_REPS   repetitions of the forwarding phase, whose ratio moves most between them
+#                    [BENCH_REPS, at least 5]
 #   BENCH_QUICK=1    one repetition and short runs, for developing the benchmark itself
 #   BENCH_OUT        where results go [bench/results]; BENCH_DATE names the files [today, UTC]
 #   BENCH_SCALE_USERS / BENCH_SCALE_ALIASES   the scale phase's users and aliases per user [10 / 100000]
@@ -30,8 +32,10 @@ need_tool ip nft dnsperf unbound dnsmasq haproxy iperf3 wrk nginx openssl gnuplo
 need_bin boundary-agent-helper boundary-agent-dns boundary-agent-proxy boundary-dev-controller dns-test-server
 
 REPS=${BENCH_REPS:-3}
+FORWARD_REPS=${BENCH_FORWARD_REPS:-$((REPS > 5 ? REPS : 5))}
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
     REPS=${BENCH_REPS:-1}
+    FORWARD_REPS=${BENCH_FORWARD_REPS:-$REPS}
     DNS_SECONDS=${DNS_SECONDS:-3}
     LATENCY_SECONDS=${LATENCY_SECONDS:-2}
     FORWARD_SECONDS=${FORWARD_SECONDS:-2}
@@ -77,7 +81,7 @@ exec 3>&1
 # teardown and before lib.sh removes $WORK.
 on_exit keep_partial
 
-say "boundary-client-agent benchmark: phases ${PHASES[*]}, $REPS repetition(s), binaries $BCA_BIN"
+say "boundary-client-agent benchmark: phases ${PHASES[*]}, $REPS repetition(s) ($FORWARD_REPS for forwarding), binaries $BCA_BIN"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 START=$SECONDS
 printf '{"meta":{"date":"%s","started":"%s","load_before":"%s","reps":%s,"cores":%s,"commit":"%s","kernel":"%s","phases":"%s"}}\n' \
