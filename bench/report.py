@@ -170,9 +170,12 @@ def markdown(meta, notes, agg, rows):
     out = []
     out.append("# Benchmark %s" % meta.get("date", ""))
     out.append("")
+    forward = meta.get("forward_reps")
+    reps = "%s" % meta.get("reps") if forward in (None, meta.get("reps")) else "%s (%s for forwarding)" % (
+        meta.get("reps"), forward)
     out.append("Commit `%s`, kernel %s, %s cores, %s repetition(s) per measurement (contenders interleaved), "
                "medians. Load average (1/5/15 min) before: %s; after: %s. Run took %s s." % (
-                   meta.get("commit"), meta.get("kernel"), meta.get("cores"), meta.get("reps"),
+                   meta.get("commit"), meta.get("kernel"), meta.get("cores"), reps,
                    meta.get("load_before"), meta.get("load_after"), meta.get("seconds")))
     out.append("")
     for n in notes:

@@ -84,8 +84,8 @@ on_exit keep_partial
 say "boundary-client-agent benchmark: phases ${PHASES[*]}, $REPS repetition(s) ($FORWARD_REPS for forwarding), binaries $BCA_BIN"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 START=$SECONDS
-printf '{"meta":{"date":"%s","started":"%s","load_before":"%s","reps":%s,"cores":%s,"commit":"%s","kernel":"%s","phases":"%s"}}\n' \
-    "$DATE" "$(date -u +%FT%TZ)" "$LOAD_BEFORE" "$REPS" "$(nproc)" \
+printf '{"meta":{"date":"%s","started":"%s","load_before":"%s","reps":%s,"forward_reps":%s,"cores":%s,"commit":"%s","kernel":"%s","phases":"%s"}}\n' \
+    "$DATE" "$(date -u +%FT%TZ)" "$LOAD_BEFORE" "$REPS" "$FORWARD_REPS" "$(nproc)" \
     "$(git -C "$BCA_ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$BCA_ROOT" diff --quiet 2>/dev/null || echo +)" \
     "$(uname -r)" "${PHASES[*]}" >>"$RAW"
 
