@@ -33,9 +33,15 @@ public final class IPCSender: Sendable {
     }
 
     public func send(_ frame: Frame) {
+        send(frames: CollectionOfOne(frame))
+    }
+
+    /// Queues `frames` in order, waking the sending thread once for all of them.
+    public func send(frames: some Collection<Frame>) {
+        guard !frames.isEmpty else { return }
         let accepted = queue.withLock { q -> Bool in
             guard !q.stopped else { return false }
-            q.frames.append(frame)
+            q.frames.append(contentsOf: frames)
             return true
         }
         if accepted { wakeup.post() }

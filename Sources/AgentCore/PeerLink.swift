@@ -39,6 +39,11 @@ public final class PeerLink<Inbound: IPCMessage, Outbound: IPCMessage>: Sendable
         sender.send(message)
     }
 
+    /// Queues `messages` in order, with one wakeup of the sending thread for all of them.
+    public func send(_ messages: [Outbound]) {
+        sender.send(frames: messages.lazy.map { $0.frame() })
+    }
+
     /// Starts delivering messages to `handler` on `eventLoop`. `onClose` runs there once when the
     /// link ends (the other worker died, or it sent something malformed, which is logged).
     public func start(
