@@ -39,9 +39,10 @@ public final class PeerLink<Inbound: IPCMessage, Outbound: IPCMessage>: Sendable
         sender.send(message)
     }
 
-    /// Queues `messages` in order, with one wakeup of the sending thread for all of them.
+    /// Queues `messages` in order, with one wakeup of the sending thread for all of them. (Encoded
+    /// here, before the sender's lock is taken.)
     public func send(_ messages: [Outbound]) {
-        sender.send(frames: messages.lazy.map { $0.frame() })
+        sender.send(frames: messages.map { $0.frame() })
     }
 
     /// Starts delivering messages to `handler` on `eventLoop`. `onClose` runs there once when the
