@@ -47,13 +47,7 @@ public struct UpstreamServer: Sendable, Hashable, CustomStringConvertible {
         guard let v6 = IPv6Address(text[..<percent]), (1...Link.maxNameLength).contains(zone.utf8.count) else {
             return nil
         }
-        let index: UInt32?
-        if zone.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
-            index = UInt32(zone)
-        } else {
-            index = interfaceIndex(zone)
-        }
-        guard let index, index != 0 else { return nil }
+        guard let index = UInt32(zone) ?? interfaceIndex(zone), index != 0 else { return nil }
         self.init(address: .v6(v6), link: Link(index: index, name: zone))
     }
 
@@ -131,12 +125,17 @@ public struct UpstreamServer: Sendable, Hashable, CustomStringConvertible {
         return .invalidAddress(host)
     }
 
+    /// The address as text, with the zone of a scoped one ("fe80::1%eth0").
+    public var host: String {
+        link.map { "\(address)%\($0.name)" } ?? address.description
+    }
+
     /// "8.8.8.8:53", "[fd00::53]:53" or "[fe80::1%eth0]:53": always with the port, so an unscoped
     /// one parses back unchanged.
     public var description: String {
         switch address {
-        case .v4(let a): return "\(a):\(port)"
-        case .v6(let a): return "[\(a)\(link.map { "%" + $0.name } ?? "")]:\(port)"
+        case .v4: return "\(host):\(port)"
+        case .v6: return "[\(host)]:\(port)"
         }
     }
 }

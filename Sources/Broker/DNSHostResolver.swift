@@ -14,10 +14,9 @@ import Synchronization
 /// upstream resolvers. UDP first, with EDNS (RFC 6891: answers up to 1,232 bytes fit a datagram); when
 /// an answer is truncated anyway (a name with a hundred addresses), or the sandbox does not allow a UDP
 /// socket, the queries again over one TCP connection (RFC 7766 §6.2.1.1 pipelining). Random ids (and,
-/// for UDP, a random source
-/// port); an answer counts only from the server we asked, with our id and our question (RFC 5452
-/// §9.1). Answers are cached for their TTL (clamped), since a data-plane connection to a worker
-/// named by host name resolves it each time.
+/// for UDP, a random source port); an answer counts only from the server we asked, with our id and our
+/// question (RFC 5452 §9.1). Answers are cached for their TTL (clamped), since a data-plane connection
+/// to a worker named by host name resolves it each time.
 public struct DNSHostResolver: HostResolver {
     /// How long both answers may take together.
     public static let defaultTimeout: TimeAmount = .seconds(5)

@@ -112,6 +112,6 @@ public struct DNSServerConfiguration: Sendable, Equatable {
         guard let link = server.link, case .v6(let v6) = address else { return address }
         var sin6 = v6.address
         sin6.sin6_scope_id = link.index
-        return SocketAddress(sin6, host: "\(server.address)%\(link.name)")
+        return SocketAddress(sin6, host: server.host)
     }
 }

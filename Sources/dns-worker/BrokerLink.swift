@@ -100,9 +100,9 @@ final class BrokerLink: DNSServerDelegate, @unchecked Sendable {
 
     /// Queued, and sent once this loop turn is over: by then the turn's answers have left (flushed at
     /// the end of each read, or by the server's end-of-turn task, queued before this one), and one
-    /// wakeup of the sending thread carries
-    /// every report of the turn. Sent one by one, a report's wakeup could preempt the worker between a
-    /// query and its answer: at 10,000 alias queries a second, one in ten is a report.
+    /// wakeup of the sending thread carries every report of the turn. Sent one by one, a report's
+    /// wakeup could preempt the worker between a query and its answer: at 10,000 alias queries a
+    /// second, one in ten is a report.
     func aliasQueried(uid: UInt32, alias: String) {
         guard link != nil else { return }
         queuedReports.append(.aliasQueried(uid: uid, alias: alias))
